@@ -1,0 +1,19 @@
+import type { KubeObject } from '../cluster/kube-object.js';
+
+export type PipelineShape = 'HYBRID' | 'CRD' | 'STAGE';
+
+/**
+ * Which approach a Pipeline object belongs to, read from its shape. The API version
+ * cannot tell: all three versions are one CRD, and the API server returns every stored
+ * Pipeline at whichever version it is asked for. The CRD keeps the versions apart by
+ * shape instead (see crds/): v1alpha3 has `environments`, v1alpha2 stages carry
+ * `releaseRefs`, v1alpha1 stages do not. A stage list where only some stages carry
+ * refs counts as CRD, so its CRD validation names the stages that lack them.
+ */
+export function pipelineShapeOf(object: KubeObject): PipelineShape {
+  const spec = object.spec as Record<string, unknown> | undefined;
+  if (spec && typeof spec === 'object' && spec.environments !== undefined) return 'STAGE';
+  const stages = spec && typeof spec === 'object' ? spec.stages : undefined;
+  if (Array.isArray(stages) && stages.some((s) => s && typeof s === 'object' && 'releaseRefs' in s)) return 'CRD';
+  return 'HYBRID';
+}

@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import {
+  ApisApi,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  Health,
+  KubeConfig,
+  type Middleware,
+} from '@kubernetes/client-node';
+import { ConfigError } from '../../config.js';
+import type { KubeObject } from '../kube-object.js';
+import type { ClusterReader, ClusterSource, ListOptions, Readiness } from '../reader.js';
+import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '../resources.js';
+import { crdNotInstalled, toPipelineApiError } from './kube-errors.js';
+
+export interface KubeSourceConfig {
+  context: string | null;
+  /** One path or several joined by the platform's path delimiter, as KUBECONFIG allows. */
+  kubeconfig: string | null;
+  /** Used when no kubeconfig is given: a pod's service account, else ~/.kube/config. */
+  inCluster?: boolean;
+  defaultKubeconfig?: string;
+  /** Sees every API request the reader makes (tests count them). */
+  onRequest?: (method: string, url: string) => void;
+}
+
+/** How long the API-group discovery answer is trusted, so CRDs installed later are noticed. */
+const DISCOVERY_TTL_MS = 30_000;
+
+function loadKubeConfig(config: KubeSourceConfig): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (config.kubeconfig) {
+      const [first, ...rest] = config.kubeconfig.split(delimiter).filter(Boolean);
+      kc.loadFromFile(first!);
+      for (const path of rest) {
+        const more = new KubeConfig();
+        more.loadFromFile(path);
+        kc.mergeConfig(more, true);
+      }
+    } else if (config.inCluster) {
+      kc.loadFromCluster();
+    } else if (config.defaultKubeconfig && existsSync(config.defaultKubeconfig)) {
+      kc.loadFromFile(config.defaultKubeconfig);
+    } else {
+      throw new ConfigError('no kubeconfig: set KUBECONFIG or --kubeconfig, or run in a pod with a service account');
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`cannot load kubeconfig: ${(e as Error).message}`);
+  }
+  if (config.context) {
+    const names = kc.getContexts().map((c) => c.name);
+    if (!names.includes(config.context)) {
+      throw new ConfigError(`kubeconfig has no context "${config.context}" (it has: ${names.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(config.context);
+  }
+  if (!kc.getCurrentCluster()) throw new ConfigError('kubeconfig has no current context/cluster; pass --context NAME');
+  return kc;
+}
+
+/** Reads from a Kubernetes API server with @kubernetes/client-node. */
+export class KubeSource implements ClusterSource {
+  private discovery: { at: number; groups: Map<string, string[]> } | null = null;
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly apis: ApisApi;
+  private readonly health: Health;
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    private readonly config: KubeSourceConfig,
+    readonly description: string,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.apis = kc.makeApiClient(ApisApi);
+    this.health = new Health(kc);
+  }
+
+  static create(config: KubeSourceConfig): KubeSource {
+    const kc = loadKubeConfig(config);
+    const cluster = kc.getCurrentCluster();
+    return new KubeSource(kc, config, `the cluster at ${cluster?.server} (context "${kc.getCurrentContext()}")`);
+  }
+
+  readerFor(): ClusterReader {
+    return { list: (kind, namespace, options) => this.list(kind, namespace, options) };
+  }
+
+  async checkReady(signal?: AbortSignal): Promise<Readiness> {
+    try {
+      const ok = await this.health.readyz({ signal } as never);
+      return ok ? { ready: true, message: 'the Kubernetes API server is ready' } : { ready: false, message: 'the Kubernetes API server is not ready' };
+    } catch {
+      return { ready: false, message: 'the Kubernetes API server cannot be reached' };
+    }
+  }
+
+  private requestOptions(signal: AbortSignal | undefined) {
+    const onRequest = this.config.onRequest;
+    const middleware: Middleware = {
+      pre: async (context) => {
+        if (signal) context.setSignal(signal as never);
+        onRequest?.(context.getHttpMethod(), context.getUrl());
+        return context;
+      },
+      post: async (context) => context,
+    };
+    // client-node converts promise middleware itself; its option typings only name the observable kind.
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as never;
+  }
+
+  /** The version to read a kind at: the first of ours that the API server serves. */
+  private async versionOf(resource: ResourceDescriptor, signal?: AbortSignal): Promise<string> {
+    if (resource.group === '' || resource.group === 'apps') return resource.versions[0]!;
+    const now = Date.now();
+    if (!this.discovery || now - this.discovery.at > DISCOVERY_TTL_MS) {
+      try {
+        const list = await this.apis.getAPIVersions(undefined, this.requestOptions(signal));
+        this.discovery = {
+          at: now,
+          groups: new Map(list.groups.map((g) => [g.name, g.versions.map((v) => v.version)])),
+        };
+      } catch (error) {
+        throw toPipelineApiError(error, resource, null);
+      }
+    }
+    const served = this.discovery.groups.get(resource.group) ?? [];
+    const version = resource.versions.find((v) => served.includes(v));
+    if (!version) throw crdNotInstalled(resource);
+    return version;
+  }
+
+  private async list(kind: ResourceKind, namespace: string | null, options: ListOptions = {}): Promise<KubeObject[]> {
+    const resource = RESOURCES[kind];
+    const { signal, labelSelector } = options;
+    const version = await this.versionOf(resource, signal);
+    const requestOptions = this.requestOptions(signal);
+    try {
+      const list = await this.request(resource, version, namespace, labelSelector, requestOptions);
+      return list.items.map((item) => ({
+        ...(item as object),
+        // Typed lists omit apiVersion/kind on items; our code reads them.
+        apiVersion: resource.group ? `${resource.group}/${version}` : version,
+        kind: resource.kind,
+      })) as KubeObject[];
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('404')) this.discovery = null;
+      throw toPipelineApiError(error, resource, namespace);
+    }
+  }
+
+  private request(
+    resource: ResourceDescriptor,
+    version: string,
+    namespace: string | null,
+    labelSelector: string | undefined,
+    requestOptions: never,
+  ): Promise<{ items: unknown[] }> {
+    switch (resource.kind) {
+      case 'ConfigMap':
+        return namespace === null
+          ? this.core.listConfigMapForAllNamespaces({ labelSelector }, requestOptions)
+          : this.core.listNamespacedConfigMap({ namespace, labelSelector }, requestOptions);
+      case 'Deployment':
+        return namespace === null
+          ? this.apps.listDeploymentForAllNamespaces({ labelSelector }, requestOptions)
+          : this.apps.listNamespacedDeployment({ namespace, labelSelector }, requestOptions);
+      default: {
+        const params = { group: resource.group, version, plural: resource.plural, labelSelector };
+        return (
+          namespace === null
+            ? this.custom.listClusterCustomObject(params, requestOptions)
+            : this.custom.listNamespacedCustomObject({ ...params, namespace }, requestOptions)
+        ) as Promise<{ items: unknown[] }>;
+      }
+    }
+  }
+}

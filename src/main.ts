@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, parseServerConfig, SERVER_USAGE } from './config.js';
+import { createSource } from './cluster/create-source.js';
+import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
+import { createLogger } from './logger.js';
+import { createApp } from './server/create-app.js';
+import { createHttpServer } from './server/http-server.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = parseServerConfig(process.argv.slice(2), process.env);
+  if (config === 'help') {
+    process.stdout.write(SERVER_USAGE);
+    return;
+  }
+  const logger = createLogger(config.logLevel);
+  const source = await createSource(config.source);
+  let draining = false;
+  const server = createHttpServer({ app: createApp({ source, logger }), source, logger, isDraining: () => draining });
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, source: source.description }, `serving GraphQL at http://localhost:${port}/graphql`);
+
+  const shutdown = (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const expected = error instanceof ConfigError || error instanceof SnapshotError;
+  process.stderr.write(`flux-pipelines-api: ${expected ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  if (error instanceof ConfigError) process.stderr.write('Run with --help for usage.\n');
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseImageRef } from './image-ref.js';
+
+describe('parseImageRef', () => {
+  it.each([
+    ['ghcr.io/stefanprodan/podinfo:6.1.8', 'ghcr.io/stefanprodan/podinfo', '6.1.8', null],
+    ['nginx', 'nginx', null, null],
+    ['library/nginx:1.27-alpine', 'library/nginx', '1.27-alpine', null],
+    ['registry.local:5000/app:1.2', 'registry.local:5000/app', '1.2', null],
+    ['registry.local:5000/app', 'registry.local:5000/app', null, null],
+    ['localhost:5000/team/app', 'localhost:5000/team/app', null, null],
+    [
+      'app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'app',
+      null,
+      'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ],
+    [
+      'host:5000/app:1.2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'host:5000/app',
+      '1.2',
+      'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ],
+  ])('%s', (reference, repository, tag, digest) => {
+    expect(parseImageRef(reference)).toEqual({ reference, repository, tag, digest });
+  });
+
+  it('does not read the part after a registry port as a tag when the path has no tag', () => {
+    // The POC's split(":")[1] would have answered "5000/app".
+    expect(parseImageRef('host:5000/app').tag).toBeNull();
+  });
+
+  it('keeps a malformed digest out of the digest field', () => {
+    const ref = parseImageRef('app@sha256:nothex');
+    expect(ref.digest).toBeNull();
+    expect(ref.repository).toBe('app');
+  });
+});

@@ -1,0 +1,60 @@
+import type { ReleaseKind } from './pipeline.js';
+
+/** The Ready condition as Flux reports it. */
+export interface Readiness {
+  /** True only when the Ready condition's status is "True". */
+  ready: boolean;
+  status: 'True' | 'False' | 'Unknown' | null;
+  reason: string | null;
+  message: string | null;
+  lastTransitionTime: string | null;
+}
+
+/** How to find the workloads a release manages. */
+export type WorkloadSelection =
+  /** Flux recorded what it applied: exact objects. */
+  | { type: 'inventory'; deployments: { namespace: string; name: string }[] }
+  /** No inventory: match the labels Flux stamps on what it applies, in one namespace. */
+  | { type: 'labels'; namespace: string; labels: Record<string, string> };
+
+interface ReleaseBase {
+  id: string;
+  kind: ReleaseKind;
+  name: string;
+  namespace: string;
+  /** The API version the object was read at, e.g. helm.toolkit.fluxcd.io/v2. */
+  apiVersion: string;
+  readiness: Readiness;
+  suspended: boolean;
+  /** What is applied now, in the controller's own terms. */
+  revision: string | null;
+  lastAttemptedRevision: string | null;
+  /** A short human answer to "what version runs here". */
+  version: string | null;
+  workloadSelection: WorkloadSelection;
+}
+
+export interface KustomizationRelease extends ReleaseBase {
+  kind: 'Kustomization';
+  path: string | null;
+  targetNamespace: string | null;
+  sourceRef: { kind: string; name: string; namespace: string } | null;
+}
+
+export interface HelmReleaseRelease extends ReleaseBase {
+  kind: 'HelmRelease';
+  chartName: string | null;
+  /** Deployed chart version (latest Helm history entry, else the last attempted one). */
+  chartVersion: string | null;
+  /** What spec.chart.spec.version asks for (may be a semver range). */
+  desiredChartVersion: string | null;
+  appVersion: string | null;
+  /** Helm's own release revision number. */
+  helmRevision: number | null;
+  releaseName: string | null;
+}
+
+export type Release = KustomizationRelease | HelmReleaseRelease;
+
+export const releaseId = (kind: string, namespace: string, name: string) =>
+  `${kind}:${namespace}/${name}`;

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { PipelineService } from '../approaches/pipeline-service.js';
+import { ClusterLoaders } from '../cluster/loaders.js';
+import type { ClusterSource } from '../cluster/reader.js';
+import type { GraphQLContext } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { maskError } from './error-masking.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
+# Try approach: CRD, STAGE or CM, or the pipelines query for all of them.
+query ExamplePipeline {
+  pipeline(approach: HYBRID, name: "example-pipeline") {
+    name
+    approach
+    stages {
+      order
+      name
+      namespace
+      releases {
+        __typename
+        name
+        ready
+        version
+        ... on HelmRelease { chartName desiredChartVersion }
+        workloads { name readyReplicas replicas images { repository tag } }
+      }
+    }
+  }
+}
+`;
+
+export interface AppOptions {
+  source: ClusterSource;
+  logger: Logger;
+}
+
+export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/** A request id from the caller when it is a sane token, else a fresh one. */
+export function requestIdFrom(value: string | null | undefined): string {
+  return value && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** Runs the contract with the request at hand, so every error carries the request id. */
+function useRequestIdOnErrors(logger: Logger): Plugin<GraphQLContext> {
+  return {
+    onExecute({ args }) {
+      const context = args.contextValue as GraphQLContext;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || !result.errors) return;
+          const errors = result.errors.map((e) => {
+            const masked = maskError(e, context.logger ?? logger);
+            masked.extensions.requestId = context.requestId;
+            return masked;
+          });
+          setResult({ ...result, errors });
+        },
+      };
+    },
+  };
+}
+
+/** The GraphQL app: schema, per-request context, error contract. It does not listen. */
+export function createApp({ source, logger }: AppOptions): App {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    batching: false,
+    logging: false,
+    graphiql: { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY },
+    maskedErrors: { maskError: (error) => maskError(error, logger) },
+    plugins: [useRequestIdOnErrors(logger)],
+    context: ({ request }): GraphQLContext => {
+      const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+      const signal = request.signal;
+      const reader = source.readerFor({ requestId, signal });
+      return {
+        requestId,
+        logger: logger.child({ requestId }),
+        pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
+      };
+    },
+  });
+}
