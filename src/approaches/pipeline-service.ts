@@ -97,10 +97,13 @@ export class PipelineService {
     const namespaces = [...new Set(selection.deployments.map((d) => d.namespace))];
     const lists = new Map(await Promise.all(namespaces.map(async (ns) => [ns, await this.loaders.list('Deployment', ns)] as const)));
     // An inventory entry whose Deployment is gone is skipped: the release's own Ready condition reports drift.
-    return selection.deployments.flatMap(({ namespace, name }) => {
-      const found = lists.get(namespace)?.find((d) => d.metadata.name === name);
-      return found ? [decodeDeployment(found)] : [];
-    });
+    return selection.deployments
+      .flatMap(({ namespace, name }) => {
+        const found = lists.get(namespace)?.find((d) => d.metadata.name === name);
+        return found ? [found] : [];
+      })
+      .sort(byNamespaceAndName)
+      .map(decodeDeployment);
   }
 
   /** HYBRID/CM: releases carrying the pipeline label in the stage namespace, and only there. */

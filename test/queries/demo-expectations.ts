@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { expectNoErrors, type GraphQLClient } from '../support/graphql-client.js';
+
+/**
+ * What every query over the demo must answer, whichever reader serves it. The fast
+ * suite runs this against the built-in snapshot; the e2e suite against a real API
+ * server holding the same demo, so the two readers are held to one set of answers.
+ */
+export const DEMO_PIPELINES = [
+  { approach: 'HYBRID', name: 'example-pipeline' },
+  { approach: 'CRD', name: 'example-pipeline-crd' },
+  { approach: 'STAGE', name: 'example-pipeline-stage' },
+  { approach: 'CM', name: 'example-pipeline' },
+] as const;
+
+const ENVIRONMENTS = [
+  { name: 'dev', order: 1, version: '6.1.8' },
+  { name: 'staging', order: 2, version: '6.1.7' },
+  { name: 'prod', order: 3, version: '6.1.6' },
+];
+const GIT_REVISION = 'main@sha1:a3d3d72b3cd4ab17396227ea4581fa40a4f6dad5';
+const IMAGE = 'ghcr.io/stefanprodan/podinfo';
+
+export const PIPELINE_QUERY = `query Pipeline($approach: Approach!, $name: String!, $namespace: String) {
+  pipeline(approach: $approach, name: $name, namespace: $namespace) {
+    id name namespace approach
+    definedBy { id kind namespace name }
+    stages {
+      id name namespace order cluster
+      releases {
+        __typename id kind name namespace apiVersion
+        ready readyStatus readyReason readyMessage readyTransitionTime
+        suspended revision lastAttemptedRevision version
+        ... on Kustomization { path targetNamespace sourceRef { id kind name namespace } }
+        ... on HelmRelease { chartName chartVersion desiredChartVersion appVersion helmRevision releaseName }
+        workloads {
+          id kind name namespace replicas readyReplicas updatedReplicas availableReplicas
+          images { id container init reference repository tag digest }
+        }
+      }
+    }
+  }
+}`;
+
+export const ALL_PIPELINES_QUERY = `query All($approach: Approach, $namespace: String) {
+  pipelines(approach: $approach, namespace: $namespace) {
+    id name namespace approach
+    stages { id name order releases { id name namespace version workloads { id images { tag } } } }
+  }
+}`;
+
+type Release = Record<string, any>;
+
+export function defineDemoQuerySuite(label: string, client: () => GraphQLClient): void {
+  describe(`demo queries (${label})`, () => {
+    describe.each(DEMO_PIPELINES)('$approach pipeline $name', ({ approach, name }) => {
+      const fetchPipeline = async () =>
+        expectNoErrors(await client().query(PIPELINE_QUERY, { approach, name })).pipeline;
+
+      it('has the three stages in order, each bound to its namespace', async () => {
+        const pipeline = await fetchPipeline();
+        expect(pipeline).toMatchObject({ name, namespace: 'flux-system', approach });
+        expect(pipeline.definedBy).toMatchObject({ kind: approach === 'CM' ? 'ConfigMap' : 'Pipeline', namespace: 'flux-system', name });
+        expect(pipeline.stages.map((s: any) => [s.order, s.name, s.namespace, s.cluster])).toEqual(
+          ENVIRONMENTS.map((e) => [e.order, e.name, e.name, null]),
+        );
+      });
+
+      it('shows per stage the Kustomization with both of its Deployments and the HelmRelease, at that stage\'s versions', async () => {
+        const pipeline = await fetchPipeline();
+        for (const [i, env] of ENVIRONMENTS.entries()) {
+          const releases: Release[] = pipeline.stages[i].releases;
+          expect(releases.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual([
+            `HelmRelease/${env.name}/podinfo-pipeline-helm`,
+            `Kustomization/${env.name}/${env.name}`,
+          ]);
+
+          const kustomization = releases.find((r) => r.kind === 'Kustomization')!;
+          expect(kustomization).toMatchObject({
+            __typename: 'Kustomization',
+            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+            ready: true,
+            readyStatus: 'True',
+            readyReason: 'ReconciliationSucceeded',
+            suspended: false,
+            revision: GIT_REVISION,
+            version: GIT_REVISION,
+            path: `./demo/apps/overlays/${env.name}`,
+            targetNamespace: env.name,
+            sourceRef: { kind: 'GitRepository', name: 'flux-pipelines-demo', namespace: 'flux-system' },
+          });
+          expect(kustomization.readyTransitionTime).toMatch(/^2026-/);
+          expect(kustomization.workloads.map((w: any) => w.name)).toEqual(['podinfo', 'podinfo-2']);
+          for (const workload of kustomization.workloads) {
+            expect(workload).toMatchObject({ kind: 'Deployment', namespace: env.name, id: `Deployment:${env.name}/${workload.name}` });
+            expect(workload.readyReplicas).toBe(workload.replicas);
+            expect(workload.images).toEqual([
+              expect.objectContaining({ repository: IMAGE, tag: env.version, digest: null, init: false, reference: `${IMAGE}:${env.version}` }),
+            ]);
+          }
+
+          const helm = releases.find((r) => r.kind === 'HelmRelease')!;
+          expect(helm).toMatchObject({
+            __typename: 'HelmRelease',
+            apiVersion: 'helm.toolkit.fluxcd.io/v2',
+            ready: true,
+            chartName: 'podinfo',
+            chartVersion: env.version,
+            desiredChartVersion: env.version,
+            version: env.version,
+            revision: env.version,
+            appVersion: env.version,
+          });
+          expect(helm.helmRevision).toBeGreaterThanOrEqual(1);
+          expect(helm.workloads.map((w: any) => [w.name, w.images.map((img: any) => img.tag)])).toEqual([
+            ['podinfo-pipeline-helm', [env.version]],
+          ]);
+        }
+      });
+
+      it('never shows the intruder labelled for the pipeline in namespace default', async () => {
+        const pipeline = await fetchPipeline();
+        const namespaces = pipeline.stages.flatMap((s: any) => s.releases.map((r: Release) => r.namespace));
+        expect(namespaces).not.toContain('default');
+      });
+
+      it('gives every object a stable id that repeats on the next request', async () => {
+        const first = await fetchPipeline();
+        const second = await fetchPipeline();
+        const ids = (p: any) => [p.id, ...p.stages.flatMap((s: any) => [s.id, ...s.releases.flatMap((r: Release) => [r.id, ...r.workloads.map((w: any) => w.id)])])];
+        expect(ids(second)).toEqual(ids(first));
+        expect(first.id).toBe(`Pipeline:${approach}:flux-system/${name}`);
+        expect(new Set(first.stages.map((s: any) => s.id)).size).toBe(3);
+      });
+    });
+
+    it('lists all four approaches\' pipelines when no approach is given', async () => {
+      const data = expectNoErrors(await client().query(ALL_PIPELINES_QUERY));
+      expect(data.pipelines.map((p: any) => `${p.approach} ${p.name}`).sort()).toEqual(
+        DEMO_PIPELINES.map((p) => `${p.approach} ${p.name}`).sort(),
+      );
+    });
+
+    it.each(DEMO_PIPELINES)('lists only its own pipelines for approach $approach', async ({ approach, name }) => {
+      const data = expectNoErrors(await client().query(ALL_PIPELINES_QUERY, { approach, namespace: 'flux-system' }));
+      expect(data.pipelines.map((p: any) => p.name)).toEqual([name]);
+      expect(data.pipelines[0].stages).toHaveLength(3);
+    });
+
+    it('finds nothing in a namespace without definitions', async () => {
+      const data = expectNoErrors(await client().query(ALL_PIPELINES_QUERY, { namespace: 'dev' }));
+      expect(data.pipelines).toEqual([]);
+    });
+
+    it('answers PIPELINE_NOT_FOUND with null for a pipeline that does not exist', async () => {
+      const response = await client().query(PIPELINE_QUERY, { approach: 'CM', name: 'no-such-pipeline' });
+      expect(response.data?.pipeline).toBeNull();
+      expect(response.errors).toEqual([
+        expect.objectContaining({
+          path: ['pipeline'],
+          extensions: expect.objectContaining({ code: 'PIPELINE_NOT_FOUND', kind: 'ConfigMap', namespace: 'flux-system', name: 'no-such-pipeline' }),
+        }),
+      ]);
+    });
+
+    it('does not answer a STAGE pipeline as a HYBRID one', async () => {
+      const response = await client().query(PIPELINE_QUERY, { approach: 'HYBRID', name: 'example-pipeline-stage' });
+      expect(response.data?.pipeline).toBeNull();
+      expect(response.errors?.[0]?.extensions?.code).toBe('PIPELINE_NOT_FOUND');
+      expect(response.errors?.[0]?.message).toContain('is a STAGE pipeline, not HYBRID');
+    });
+  });
+}
