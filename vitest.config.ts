@@ -16,5 +16,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
     testTimeout: 20_000,
+    globalSetup: ['test/support/build-once.ts'],
   },
 });

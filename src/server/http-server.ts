@@ -25,8 +25,10 @@ export function createHttpServer({ app, source, logger, isDraining }: HttpServer
     req.headers[REQUEST_ID_HEADER] = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = (req.url ?? '/').split('?')[0];
+    // Probes arrive every few seconds from the kubelet: keep them out of the info log.
+    const level = path === '/healthz' || path === '/readyz' ? 'debug' : 'info';
     res.on('finish', () => {
-      logger.info(
+      logger[level](
         {
           requestId,
           method: req.method,
