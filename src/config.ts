@@ -17,11 +17,34 @@ export type SourceConfig =
       defaultKubeconfig: string | undefined;
     };
 
+/** Limits that keep one request from costing the service or the API server too much. */
+export interface GraphQLLimits {
+  /** Schema introspection (and GraphiQL, and "did you mean" suggestions) on or off. */
+  introspection: boolean;
+  maxDepth: number;
+  /** Estimated work, counting list fan-out (see server/query-cost.ts). */
+  maxComplexity: number;
+  maxAliases: number;
+  maxBodyBytes: number;
+  /** A query's deadline; in-flight Kubernetes calls are aborted when it passes. */
+  queryTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GraphQLLimits = {
+  introspection: true,
+  maxDepth: 10,
+  maxComplexity: 200_000,
+  maxAliases: 20,
+  maxBodyBytes: 64 * 1024,
+  queryTimeoutMs: 15_000,
+};
+
 export interface ServerConfig {
   port: number;
   host: string;
   logLevel: string;
   source: SourceConfig;
+  limits: GraphQLLimits;
 }
 
 export class ConfigError extends Error {
@@ -80,8 +103,57 @@ Options (environment variable in brackets):
   --kubeconfig PATH   kubeconfig file for --source kube (KUBECONFIG); in a pod
                       without one, the service account is used
   --log-level L       ${LOG_LEVELS.join('|')} (LOG_LEVEL; default info)
+
+GraphQL limits:
+  --introspection B   true|false: schema introspection, GraphiQL and field
+                      suggestions; turn off in production (FLUX_PIPELINES_INTROSPECTION;
+                      default ${DEFAULT_LIMITS.introspection})
+  --max-depth N       deepest field nesting (FLUX_PIPELINES_MAX_DEPTH; default ${DEFAULT_LIMITS.maxDepth})
+  --max-complexity N  estimated cost with list fan-out (FLUX_PIPELINES_MAX_COMPLEXITY;
+                      default ${DEFAULT_LIMITS.maxComplexity})
+  --max-aliases N     aliases per document (FLUX_PIPELINES_MAX_ALIASES; default ${DEFAULT_LIMITS.maxAliases})
+  --max-body-bytes N  request body size (FLUX_PIPELINES_MAX_BODY_BYTES; default ${DEFAULT_LIMITS.maxBodyBytes})
+  --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
+                      aborted (FLUX_PIPELINES_QUERY_TIMEOUT_MS; default ${DEFAULT_LIMITS.queryTimeoutMs})
+
   -h, --help          show this help
 `;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function bool(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+const LIMIT_OPTIONS = {
+  introspection: { type: 'string' },
+  'max-depth': { type: 'string' },
+  'max-complexity': { type: 'string' },
+  'max-aliases': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'query-timeout-ms': { type: 'string' },
+} as const;
+
+function limitsConfig(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string>>, env: Env): GraphQLLimits {
+  const pick = (flag: keyof typeof LIMIT_OPTIONS, variable: string) => nonEmpty(values[flag]) ?? nonEmpty(env[variable]);
+  return {
+    introspection: bool('introspection', pick('introspection', 'FLUX_PIPELINES_INTROSPECTION'), DEFAULT_LIMITS.introspection),
+    maxDepth: positiveInt('max-depth', pick('max-depth', 'FLUX_PIPELINES_MAX_DEPTH'), DEFAULT_LIMITS.maxDepth),
+    maxComplexity: positiveInt('max-complexity', pick('max-complexity', 'FLUX_PIPELINES_MAX_COMPLEXITY'), DEFAULT_LIMITS.maxComplexity),
+    maxAliases: positiveInt('max-aliases', pick('max-aliases', 'FLUX_PIPELINES_MAX_ALIASES'), DEFAULT_LIMITS.maxAliases),
+    maxBodyBytes: positiveInt('max-body-bytes', pick('max-body-bytes', 'FLUX_PIPELINES_MAX_BODY_BYTES'), DEFAULT_LIMITS.maxBodyBytes),
+    queryTimeoutMs: positiveInt('query-timeout-ms', pick('query-timeout-ms', 'FLUX_PIPELINES_QUERY_TIMEOUT_MS'), DEFAULT_LIMITS.queryTimeoutMs),
+  };
+}
 
 export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'help' {
   let values;
@@ -90,6 +162,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
       args: argv,
       options: {
         ...SOURCE_OPTIONS,
+        ...LIMIT_OPTIONS,
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
@@ -109,5 +182,6 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
     host: nonEmpty(values.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
     logLevel,
     source: sourceConfig(values, env),
+    limits: limitsConfig(values, env),
   };
 }

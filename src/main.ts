@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const source = await createSource(config.source);
   let draining = false;
-  const server = createHttpServer({ app: createApp({ source, logger }), source, logger, isDraining: () => draining });
+  const server = createHttpServer({
+    app: createApp({ source, logger, limits: config.limits }),
+    source,
+    logger,
+    isDraining: () => draining,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

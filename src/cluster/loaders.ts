@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { PipelineApiError } from '../errors.js';
 import type { KubeObject } from './kube-object.js';
 import type { ClusterReader } from './reader.js';
 import { RESOURCE_KINDS, type ResourceKind } from './resources.js';
@@ -34,15 +35,18 @@ export class ClusterLoaders {
           const all = await this.reader.list(kind, null, { signal });
           return namespaces.map((ns) => (ns === ALL_NAMESPACES ? all : all.filter((o) => o.metadata.namespace === ns)));
         } catch (error) {
-          return namespaces.map(() => asError(error));
+          return namespaces.map(() => this.asError(error, kind));
         }
       }
       const settled = await Promise.allSettled(namespaces.map((ns) => this.reader.list(kind, ns, { signal })));
-      return settled.map((r) => (r.status === 'fulfilled' ? r.value : asError(r.reason)));
+      return settled.map((r) => (r.status === 'fulfilled' ? r.value : this.asError(r.reason, kind)));
     });
   }
-}
 
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
+  private asError(reason: unknown, kind: ResourceKind): Error {
+    if (this.signal?.aborted && !(reason instanceof PipelineApiError)) {
+      return new PipelineApiError('DEADLINE_EXCEEDED', `Reading ${kind} objects was cancelled: the query's deadline passed or its client went away.`, { kind }, { cause: reason });
+    }
+    return reason instanceof Error ? reason : new Error(String(reason));
+  }
 }

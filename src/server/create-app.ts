@@ -6,7 +6,9 @@ import { ClusterLoaders } from '../cluster/loaders.js';
 import type { ClusterSource } from '../cluster/reader.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
+import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { maskError } from './error-masking.js';
+import { useCsrfPrevention, useQueryLimits } from './hardening.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -37,6 +39,7 @@ query ExamplePipeline {
 export interface AppOptions {
   source: ClusterSource;
   logger: Logger;
+  limits?: GraphQLLimits;
 }
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -67,19 +70,23 @@ function useRequestIdOnErrors(logger: Logger): Plugin<GraphQLContext> {
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger }: AppOptions): App {
+export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOptions): App {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // One operation per request: batching would multiply every per-query limit.
     batching: false,
+    // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
+    cors: false,
     logging: false,
-    graphiql: { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY },
+    graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useRequestIdOnErrors(logger)],
+    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger)],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
-      const signal = request.signal;
+      // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
       const reader = source.readerFor({ requestId, signal });
       return {
         requestId,

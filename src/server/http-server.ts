@@ -9,6 +9,7 @@ export interface HttpServerOptions {
   logger: Logger;
   /** True once shutdown has begun: readiness turns false so traffic drains away. */
   isDraining: () => boolean;
+  maxBodyBytes: number;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -16,8 +17,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+function bodyError(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
 /** GraphQL at /graphql, liveness at /healthz, readiness at /readyz; one JSON log line per request. */
-export function createHttpServer({ app, source, logger, isDraining }: HttpServerOptions): Server {
+export function createHttpServer({ app, source, logger, isDraining, maxBodyBytes }: HttpServerOptions): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
@@ -54,6 +59,15 @@ export function createHttpServer({ app, source, logger, isDraining }: HttpServer
       res.writeHead(302, { location: '/graphql' });
       res.end();
       return;
+    }
+    if (req.method === 'POST') {
+      // Node's parser holds a body to its declared length, so checking the header bounds the read.
+      const length = req.headers['content-length'];
+      if (length === undefined) return sendJson(res, 411, bodyError('A POST needs a Content-Length header.', 'LENGTH_REQUIRED'));
+      if (Number(length) > maxBodyBytes) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, bodyError(`The request body is ${length} bytes, over the limit of ${maxBodyBytes}.`, 'REQUEST_TOO_LARGE'));
+      }
     }
     void app(req, res);
   });
