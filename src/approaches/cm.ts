@@ -18,7 +18,7 @@ export const cmApproach: ApproachDefinition = {
   definitionKind: 'ConfigMap',
   accepts: (object) => object.data !== undefined && object.data !== null && CM_DATA_KEY in object.data,
   decode(object) {
-    const fields = new FieldReader(`data.${CM_DATA_KEY}: `);
+    const fields = new FieldReader(`data.${CM_DATA_KEY}`);
     const text = object.data?.[CM_DATA_KEY];
     let stagesRaw: unknown;
     if (typeof text !== 'string') {

@@ -11,8 +11,9 @@ export class FieldReader {
 
   constructor(private readonly prefix = '') {}
 
+  /** `prefix` names where the fields live inside the object, e.g. "data.pipelines". */
   problem(path: string, message: string): undefined {
-    this.problems.push(`${this.prefix}${path}: ${message}`);
+    this.problems.push(`${[this.prefix, path].filter(Boolean).join(': ')}: ${message}`);
     return undefined;
   }
 

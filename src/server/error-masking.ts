@@ -17,7 +17,9 @@ export function maskError(error: unknown, logger: Logger): GraphQLError {
     : {};
 
   if (original instanceof PipelineApiError) {
+    // The cause (an API server Status, say) is for operators only; clients get our wording.
     if (original.cause !== undefined) logger.warn({ err: original.cause, code: original.code, path: graphqlError?.path }, original.message);
+    else logger.debug({ code: original.code, object: original.object, path: graphqlError?.path }, original.message);
     return new GraphQLError(original.message, {
       ...location,
       extensions: { ...graphqlError?.extensions, code: original.code, ...original.object },

@@ -49,8 +49,9 @@ export const ReleaseInterface = builder.interfaceRef<Release>('Release').impleme
     }),
     workloads: t.loadableList({
       type: WorkloadType,
+      nullable: { list: true, items: false },
       description:
-        'Deployments this release manages: from status.inventory when Flux recorded one, else those carrying the Flux name/namespace labels in the target namespace.',
+        'Deployments this release manages: from status.inventory when Flux recorded one, else those carrying the Flux name/namespace labels in the target namespace. Null, with an error here, when they cannot be read (e.g. Deployments in that namespace are forbidden); the release itself still resolves.',
       load: (releases: Release[], context) =>
         Promise.all(releases.map((r) => context.pipelines.workloadsOf(r).catch((error: Error) => error))),
       loaderOptions: { cacheKeyFn: (release) => release.id },

@@ -18,9 +18,9 @@ export const StageType = builder.objectRef<Stage>('Stage').implement({
     }),
     releases: t.loadableList({
       type: ReleaseInterface,
-      nullable: { list: false, items: true },
+      nullable: { list: true, items: true },
       description:
-        'The Kustomizations and HelmReleases of this stage. A release that cannot be resolved (a dangling or unsupported releaseRef) is null here, with an error at its exact path; the others still resolve.',
+        'The Kustomizations and HelmReleases of this stage. A release that cannot be resolved (a dangling or unsupported releaseRef) is null in the list, with an error at its exact path; the others still resolve. The whole list is null, with an error here, when the stage cannot be read at all (a missing PipelineStage, a namespace the service may not read); other stages still resolve.',
       load: (stages: Stage[], context) =>
         Promise.all(
           stages.map((s) =>

@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream';
+import { isScalarType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../src/cluster/kube-object.js';
+import { createLogger } from '../src/logger.js';
+import { schema } from '../src/schema/index.js';
+import { createApp } from '../src/server/create-app.js';
+import { configMap, deployment, fixtureSource, helmRelease, kustomization, PIPELINE_LABEL, pipelineObject } from './support/fixtures.js';
+import { clientFor } from './support/graphql-client.js';
+import { selectAll } from './support/select-all.js';
+
+// One unique canary per hiding place, so a leak names the place it came from.
+const CANARY = {
+  values: 'canary-helm-values-2c9f',
+  valuesFrom: 'canary-helm-valuesfrom-81aa',
+  lastApplied: 'canary-last-applied-5d0e',
+  env: 'canary-container-env-77b1',
+  secret: 'canary-secret-data-e4f2',
+  substitute: 'canary-postbuild-substitute-93c4',
+  otherConfigKey: 'canary-configmap-other-key-0a6d',
+};
+
+const lastApplied = (extra: string) => ({ 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec: { values: { token: extra } } }) });
+const label = { [PIPELINE_LABEL]: 'leaky' };
+
+function world(): KubeObject[] {
+  const hr = helmRelease('dev', 'web', label);
+  hr.metadata.annotations = lastApplied(CANARY.lastApplied);
+  (hr.spec as any).values = { auth: { password: CANARY.values } };
+  (hr.spec as any).valuesFrom = [{ kind: 'Secret', name: CANARY.valuesFrom, valuesKey: 'values.yaml' }];
+  const ks = kustomization('dev', 'app', label, { metadata: { name: 'app', namespace: 'dev', labels: label, annotations: lastApplied(CANARY.lastApplied) } });
+  (ks.spec as any).postBuild = { substitute: { token: CANARY.substitute } };
+  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'dev' }, data: { password: Buffer.from(CANARY.secret).toString('base64'), plain: CANARY.secret } };
+  return [
+    pipelineObject('leaky', { stages: [{ name: 'dev', namespace: 'dev', order: 1 }] }),
+    pipelineObject('leaky-crd', { stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }, { kind: 'Kustomization', name: 'missing' }] }] }, 'v1alpha2'),
+    configMap('leaky', { pipelines: 'stages:\n  - {name: dev, namespace: dev, order: 1}\n', other: CANARY.otherConfigKey }),
+    configMap('broken', { pipelines: `stages:\n  - name: [${CANARY.otherConfigKey}\n` }),
+    hr,
+    ks,
+    secret,
+    deployment('dev', 'web', { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'dev' }, [
+      { name: 'web', image: 'app:1', env: [{ name: 'DB_PASSWORD', value: CANARY.env }], args: [`--token=${CANARY.env}`] },
+    ]),
+    deployment('dev', 'app', { 'kustomize.toolkit.fluxcd.io/name': 'app', 'kustomize.toolkit.fluxcd.io/namespace': 'dev' }, [
+      { name: 'app', image: 'app:2', env: [{ name: 'API_KEY', value: CANARY.env }] },
+    ]),
+  ];
+}
+
+describe('nothing secret leaves the service', () => {
+  it('has no free-form JSON fields: every scalar in the schema is a built-in one', () => {
+    const scalars = Object.values(schema.getTypeMap()).filter((t) => isScalarType(t) && !t.name.startsWith('__'));
+    expect(scalars.map((t) => t.name).sort()).toEqual(['Boolean', 'Float', 'ID', 'Int', 'String']);
+  });
+
+  it('exposes no canary through any field, error or log line, at the most verbose log level', async () => {
+    let logs = '';
+    const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });
+    const app = createApp({ source: fixtureSource(world()), logger: createLogger('trace', sink) });
+    const client = clientFor(app);
+    const everything = selectAll(schema, schema.getType('Pipeline')!);
+
+    const responses = [
+      await client.query(`{ pipelines { ${everything} } }`),
+      await client.query(`{ pipeline(approach: HYBRID, name: "leaky") { ${everything} } }`),
+      await client.query(`{ pipeline(approach: CRD, name: "leaky-crd") { ${everything} } }`),
+      await client.query(`{ pipeline(approach: CM, name: "leaky") { ${everything} } }`),
+      await client.query(`{ pipeline(approach: CM, name: "broken") { name } }`),
+    ];
+
+    // The queries really did reach the planted objects.
+    const hybrid = responses[1]!.data!.pipeline;
+    const releases = hybrid.stages[0].releases;
+    expect(releases.map((r: any) => r.name).sort()).toEqual(['app', 'web']);
+    expect(releases.flatMap((r: any) => r.workloads.map((w: any) => w.name)).sort()).toEqual(['app', 'web']);
+    expect(responses.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(
+      expect.arrayContaining(['RELEASE_NOT_FOUND', 'INVALID_PIPELINE_DEFINITION']),
+    );
+    // Expected errors are logged at debug: the log was written, and it is clean too.
+    expect(logs).toContain('INVALID_PIPELINE_DEFINITION');
+
+    const seen = JSON.stringify(responses) + logs;
+    for (const [place, canary] of Object.entries(CANARY)) {
+      expect(seen.includes(canary), `the ${place} canary leaked`).toBe(false);
+      expect(seen.includes(Buffer.from(canary).toString('base64')), `the ${place} canary leaked base64-encoded`).toBe(false);
+    }
+  });
+});
