@@ -49,6 +49,21 @@ export const ALL_PIPELINES_QUERY = `query All($approach: Approach, $namespace: S
   }
 }`;
 
+/** One document asking for all four demo pipelines in full: 12 stages, 24 releases, 36 workloads. */
+export const ALL_FOUR_QUERY = `query AllFour {
+  ${DEMO_PIPELINES.map(
+    (p, i) => `p${i}: pipeline(approach: ${p.approach}, name: "${p.name}") {
+      stages { releases { name version workloads { name images { tag } } } } }`,
+  ).join('\n')}
+}`;
+
+/** Every list ALL_FOUR_QUERY needs, as "<kind> <namespace>": each must be asked for exactly once. */
+export const DEMO_LIST_CALLS = [
+  'Pipeline flux-system',
+  'ConfigMap flux-system',
+  ...['dev', 'staging', 'prod'].flatMap((ns) => ['PipelineStage', 'Kustomization', 'HelmRelease', 'Deployment'].map((kind) => `${kind} ${ns}`)),
+];
+
 type Release = Record<string, any>;
 
 export function defineDemoQuerySuite(label: string, client: () => GraphQLClient): void {

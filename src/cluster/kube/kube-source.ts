@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import {
+  ApiException,
   ApisApi,
   AppsV1Api,
   CoreV1Api,
@@ -28,6 +29,8 @@ export interface KubeSourceConfig {
 
 /** How long the API-group discovery answer is trusted, so CRDs installed later are noticed. */
 const DISCOVERY_TTL_MS = 30_000;
+/** How soon a kind discovery said was missing may be looked up again. */
+const DISCOVERY_RETRY_MS = 2_000;
 
 function loadKubeConfig(config: KubeSourceConfig): KubeConfig {
   const kc = new KubeConfig();
@@ -116,25 +119,36 @@ export class KubeSource implements ClusterSource {
     return { middleware: [middleware], middlewareMergeStrategy: 'append' } as never;
   }
 
-  /** The version to read a kind at: the first of ours that the API server serves. */
+  /**
+   * The version to read a kind at: the first of ours that the API server serves. Discovery
+   * is cached; a kind it says is missing triggers a fresh look (at most every few seconds),
+   * so a CRD installed while the service runs is found without a restart.
+   */
   private async versionOf(resource: ResourceDescriptor, signal?: AbortSignal): Promise<string> {
     if (resource.group === '' || resource.group === 'apps') return resource.versions[0]!;
     const now = Date.now();
-    if (!this.discovery || now - this.discovery.at > DISCOVERY_TTL_MS) {
-      try {
-        const list = await this.apis.getAPIVersions(undefined, this.requestOptions(signal));
-        this.discovery = {
-          at: now,
-          groups: new Map(list.groups.map((g) => [g.name, g.versions.map((v) => v.version)])),
-        };
-      } catch (error) {
-        throw toPipelineApiError(error, resource, null);
-      }
+    const stale = !this.discovery || now - this.discovery.at > DISCOVERY_TTL_MS;
+    let version = stale ? undefined : this.servedVersion(resource);
+    if (version === undefined && (stale || now - this.discovery!.at > DISCOVERY_RETRY_MS)) {
+      await this.discover(resource, signal);
+      version = this.servedVersion(resource);
     }
-    const served = this.discovery.groups.get(resource.group) ?? [];
-    const version = resource.versions.find((v) => served.includes(v));
-    if (!version) throw crdNotInstalled(resource);
+    if (version === undefined) throw crdNotInstalled(resource);
     return version;
+  }
+
+  private servedVersion(resource: ResourceDescriptor): string | undefined {
+    const served = this.discovery?.groups.get(resource.group) ?? [];
+    return resource.versions.find((v) => served.includes(v));
+  }
+
+  private async discover(resource: ResourceDescriptor, signal?: AbortSignal): Promise<void> {
+    try {
+      const list = await this.apis.getAPIVersions(undefined, this.requestOptions(signal));
+      this.discovery = { at: Date.now(), groups: new Map(list.groups.map((g) => [g.name, g.versions.map((v) => v.version)])) };
+    } catch (error) {
+      throw toPipelineApiError(error, resource, null);
+    }
   }
 
   private async list(kind: ResourceKind, namespace: string | null, options: ListOptions = {}): Promise<KubeObject[]> {
@@ -151,7 +165,8 @@ export class KubeSource implements ClusterSource {
         kind: resource.kind,
       })) as KubeObject[];
     } catch (error) {
-      if (error instanceof Error && error.message.includes('404')) this.discovery = null;
+      // A kind that vanished (its CRD deleted): look again next time instead of trusting the cache.
+      if (error instanceof ApiException && error.code === 404) this.discovery = null;
       throw toPipelineApiError(error, resource, namespace);
     }
   }
