@@ -8,7 +8,7 @@ import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { maskError } from './error-masking.js';
-import { useCsrfPrevention, useQueryLimits } from './hardening.js';
+import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -49,8 +49,12 @@ export function requestIdFrom(value: string | null | undefined): string {
   return value && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
-/** Runs the contract with the request at hand, so every error carries the request id. */
-function useRequestIdOnErrors(logger: Logger): Plugin<GraphQLContext> {
+/**
+ * Runs the error contract with the request at hand, so every error carries the request
+ * id. Errors without a path are about the request itself (variable values that do not
+ * coerce): they get BAD_USER_INPUT, and no "did you mean" when introspection is off.
+ */
+function useRequestIdOnErrors(logger: Logger, introspection: boolean): Plugin<GraphQLContext> {
   return {
     onExecute({ args }) {
       const context = args.contextValue as GraphQLContext;
@@ -59,6 +63,10 @@ function useRequestIdOnErrors(logger: Logger): Plugin<GraphQLContext> {
           if (!('errors' in result) || !result.errors) return;
           const errors = result.errors.map((e) => {
             const masked = maskError(e, context.logger ?? logger);
+            if (!masked.path && masked.extensions.code === undefined) {
+              masked.extensions.code = 'BAD_USER_INPUT';
+              if (!introspection) masked.message = withoutSuggestions(masked.message);
+            }
             masked.extensions.requestId = context.requestId;
             return masked;
           });
@@ -82,7 +90,7 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     logging: false,
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger)],
+    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger, limits.introspection)],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.

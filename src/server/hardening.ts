@@ -3,6 +3,11 @@ import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
 import { queryLimitsRule } from './query-cost.js';
 
+/** "Did you mean …?" describes the schema; with introspection off it must not be told. */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean .*\?$/, '');
+}
+
 /** Validation-time limits: depth, fan-out complexity, aliases, and introspection when off. */
 export function useQueryLimits(limits: GraphQLLimits): Plugin {
   return {
@@ -12,7 +17,7 @@ export function useQueryLimits(limits: GraphQLLimits): Plugin {
       return ({ result, setResult }) => {
         // "Did you mean …?" would describe the schema that introspection is hiding.
         if (limits.introspection || result.length === 0) return;
-        for (const error of result) error.message = error.message.replace(/ Did you mean .*\?$/, '');
+        for (const error of result) error.message = withoutSuggestions(error.message);
         setResult([...result]);
       };
     },

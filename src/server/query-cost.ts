@@ -54,6 +54,19 @@ export function measureQuery(schema: GraphQLSchema, document: DocumentNode): Que
   }
 
   type Measure = Omit<QueryCost, 'aliases'>;
+  // Each fragment is priced once, relative to where it is spread: a fragment used twice by
+  // a fragment used twice (and so on) must not cost exponential time to price.
+  const fragmentCosts = new Map<string, Measure>();
+  const fragmentCost = (name: string, seen: Set<string>): Measure | undefined => {
+    const known = fragmentCosts.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment || seen.has(name)) return undefined;
+    const type = schema.getType(fragment.typeCondition.name.value) ?? undefined;
+    const cost = walk(fragment.selectionSet, type, 0, new Set([...seen, name]));
+    fragmentCosts.set(name, cost);
+    return cost;
+  };
   const walk = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number, seen: Set<string>): Measure => {
     let complexity = 0;
     let deepest = depth;
@@ -75,12 +88,10 @@ export function measureQuery(schema: GraphQLSchema, document: DocumentNode): Que
         complexity += inner.complexity;
         deepest = Math.max(deepest, inner.depth);
       } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || seen.has(name)) continue; // unknown or cyclic: validation reports those
-        const inner = walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, depth, new Set([...seen, name]));
+        const inner = fragmentCost(selection.name.value, seen);
+        if (!inner) continue; // unknown or cyclic: validation reports those
         complexity += inner.complexity;
-        deepest = Math.max(deepest, inner.depth);
+        deepest = Math.max(deepest, depth + inner.depth);
       }
     }
     return { depth: deepest, complexity };
