@@ -86,6 +86,7 @@ build_binaries() {
   local etcd_version
   etcd_version="$(cd "$here" && go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
   echo "$bin_stamp" >"$stage/.stamp"
+  chmod 755 "$stage"
   rm -rf "$out/bin"
   mv "$stage" "$out/bin"
   printf 'K8S_VERSION=%s\nETCD_VERSION=%s\n' "$k8s_version" "$etcd_version" >"$out/versions.env"
@@ -114,6 +115,7 @@ copy_flux_crds() {
   rmdir "$scratch"
   # Module cache files are read-only; the copies need not be.
   chmod 644 "$stage"/*.yaml
+  chmod 755 "$stage"
   echo "$crd_stamp" >"$stage/.stamp"
   rm -rf "$out/crds"
   mv "$stage" "$out/crds"
