@@ -8,7 +8,9 @@ import {
   CustomObjectsApi,
   Health,
   KubeConfig,
-  type Middleware,
+  Observable,
+  type ObservableMiddleware,
+  type ConfigurationOptions,
 } from '@kubernetes/client-node';
 import { ConfigError } from '../../config.js';
 import type { KubeObject } from '../kube-object.js';
@@ -98,25 +100,27 @@ export class KubeSource implements ClusterSource {
 
   async checkReady(signal?: AbortSignal): Promise<Readiness> {
     try {
-      const ok = await this.health.readyz({ signal } as never);
+      const ok = await this.health.readyz({ signal });
       return ok ? { ready: true, message: 'the Kubernetes API server is ready' } : { ready: false, message: 'the Kubernetes API server is not ready' };
     } catch {
       return { ready: false, message: 'the Kubernetes API server cannot be reached' };
     }
   }
 
-  private requestOptions(signal: AbortSignal | undefined) {
+  private requestOptions(signal: AbortSignal | undefined): ConfigurationOptions {
     const onRequest = this.config.onRequest;
-    const middleware: Middleware = {
-      pre: async (context) => {
+    // Per-call middleware reaches client-node's observable layer as given (its object-parameter
+    // APIs do not wrap it the way its static configuration does), so it must answer with
+    // client-node's own Observable; a plain promise fails every request.
+    const middleware: ObservableMiddleware = {
+      pre: (context) => {
         if (signal) context.setSignal(signal as never);
         onRequest?.(context.getHttpMethod(), context.getUrl());
-        return context;
+        return new Observable(Promise.resolve(context));
       },
-      post: async (context) => context,
+      post: (context) => new Observable(Promise.resolve(context)),
     };
-    // client-node converts promise middleware itself; its option typings only name the observable kind.
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as never;
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
   }
 
   /**
@@ -176,7 +180,7 @@ export class KubeSource implements ClusterSource {
     version: string,
     namespace: string | null,
     labelSelector: string | undefined,
-    requestOptions: never,
+    requestOptions: ConfigurationOptions,
   ): Promise<{ items: unknown[] }> {
     switch (resource.kind) {
       case 'ConfigMap':
