@@ -17,6 +17,7 @@ import type { KubeObject } from '../kube-object.js';
 import type { ClusterReader, ClusterSource, ListOptions, Readiness } from '../reader.js';
 import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '../resources.js';
 import { crdNotInstalled, toPipelineApiError } from './kube-errors.js';
+import { retryingWhenAsked } from './retry-after.js';
 
 export interface KubeSourceConfig {
   context: string | null;
@@ -148,7 +149,7 @@ export class KubeSource implements ClusterSource {
 
   private async discover(resource: ResourceDescriptor, signal?: AbortSignal): Promise<void> {
     try {
-      const list = await this.apis.getAPIVersions(undefined, this.requestOptions(signal));
+      const list = await retryingWhenAsked(() => this.apis.getAPIVersions(undefined, this.requestOptions(signal)), signal);
       this.discovery = { at: Date.now(), groups: new Map(list.groups.map((g) => [g.name, g.versions.map((v) => v.version)])) };
     } catch (error) {
       throw toPipelineApiError(error, resource, null);
@@ -161,7 +162,7 @@ export class KubeSource implements ClusterSource {
     const version = await this.versionOf(resource, signal);
     const requestOptions = this.requestOptions(signal);
     try {
-      const list = await this.request(resource, version, namespace, labelSelector, requestOptions);
+      const list = await retryingWhenAsked(() => this.request(resource, version, namespace, labelSelector, requestOptions), signal);
       return list.items.map((item) => ({
         ...(item as object),
         // Typed lists omit apiVersion/kind on items; our code reads them.
