@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { delimiter } from 'node:path';
 import {
   ApiException,
   ApisApi,
@@ -12,20 +10,14 @@ import {
   type ObservableMiddleware,
   type ConfigurationOptions,
 } from '@kubernetes/client-node';
-import { ConfigError } from '../../config.js';
 import type { KubeObject } from '../kube-object.js';
 import type { ClusterReader, ClusterSource, ListOptions, Readiness } from '../reader.js';
 import { RESOURCES, type ResourceDescriptor, type ResourceKind } from '../resources.js';
+import { loadKubeConfig, type KubeConfigChoice } from './kube-config.js';
 import { crdNotInstalled, toPipelineApiError } from './kube-errors.js';
 import { retryingWhenAsked } from './retry-after.js';
 
-export interface KubeSourceConfig {
-  context: string | null;
-  /** One path or several joined by the platform's path delimiter, as KUBECONFIG allows. */
-  kubeconfig: string | null;
-  /** Used when no kubeconfig is given: a pod's service account, else ~/.kube/config. */
-  inCluster?: boolean;
-  defaultKubeconfig?: string;
+export interface KubeSourceConfig extends KubeConfigChoice {
   /** Sees every API request the reader makes (tests count them). */
   onRequest?: (method: string, url: string) => void;
 }
@@ -34,39 +26,6 @@ export interface KubeSourceConfig {
 const DISCOVERY_TTL_MS = 30_000;
 /** How soon a kind discovery said was missing may be looked up again. */
 const DISCOVERY_RETRY_MS = 2_000;
-
-function loadKubeConfig(config: KubeSourceConfig): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (config.kubeconfig) {
-      const [first, ...rest] = config.kubeconfig.split(delimiter).filter(Boolean);
-      kc.loadFromFile(first!);
-      for (const path of rest) {
-        const more = new KubeConfig();
-        more.loadFromFile(path);
-        kc.mergeConfig(more, true);
-      }
-    } else if (config.inCluster) {
-      kc.loadFromCluster();
-    } else if (config.defaultKubeconfig && existsSync(config.defaultKubeconfig)) {
-      kc.loadFromFile(config.defaultKubeconfig);
-    } else {
-      throw new ConfigError('no kubeconfig: set KUBECONFIG or --kubeconfig, or run in a pod with a service account');
-    }
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`cannot load kubeconfig: ${(e as Error).message}`);
-  }
-  if (config.context) {
-    const names = kc.getContexts().map((c) => c.name);
-    if (!names.includes(config.context)) {
-      throw new ConfigError(`kubeconfig has no context "${config.context}" (it has: ${names.join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(config.context);
-  }
-  if (!kc.getCurrentCluster()) throw new ConfigError('kubeconfig has no current context/cluster; pass --context NAME');
-  return kc;
-}
 
 /** Reads from a Kubernetes API server with @kubernetes/client-node. */
 export class KubeSource implements ClusterSource {
