@@ -30,6 +30,8 @@ serve: build
 # Cluster targets use the current kubectl context.
 install: ## our CRDs: Pipeline (v1alpha1-3) and PipelineStage
 	kubectl apply -k crds
+	@# Wait until they are served, so that `make install demo` can create Pipelines right away.
+	kubectl wait --for=condition=Established --timeout=60s crd/pipelines.wego.weave.works crd/pipelinestages.wego.weave.works
 
 demo: ## the demo sources, releases and pipeline definitions (needs Flux and `make install`)
 	kubectl apply -k demo

@@ -8,7 +8,8 @@ export default defineConfig({
   resolve: { alias: [graphqlAsNodeResolvesIt] },
   test: {
     include: ['test/e2e/**/*.test.ts'],
-    globalSetup: ['test/e2e/global-setup.ts'],
+    // Build first: some files run the built server (dist/), as `npm start` does.
+    globalSetup: ['test/support/build-once.ts', 'test/e2e/global-setup.ts'],
     // Test files share one cluster (and may restart its apiserver): one file
     // at a time, in a single worker.
     fileParallelism: false,
