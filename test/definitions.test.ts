@@ -58,11 +58,18 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     expect(error.message).toContain('anchors and aliases are not allowed here');
   });
 
-  it('rejects 5,000-deep nesting in milliseconds', async () => {
-    const started = performance.now();
-    const error = await definitionError(cm(`stages: ${'['.repeat(5000)}${']'.repeat(5000)}\n`), 'CM', 'cm');
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect(error.message).toContain('document nests deeper than 32 levels');
+  it.each([
+    ['flow collections', `stages: ${'['.repeat(5000)}${']'.repeat(5000)}\n`],
+    // Block nesting on the first line once got past the check and took the process down.
+    ['block sequences on one line', `${'- '.repeat(20_000)}x`],
+    ['explicit keys on one line', `${'? '.repeat(5000)}x`],
+  ])('rejects deeply nested %s in milliseconds, every time', async (_what, pipelines) => {
+    for (let round = 0; round < 2; round++) {
+      const started = performance.now();
+      const error = await definitionError(cm(pipelines), 'CM', 'cm');
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(error.message).toMatch(/data\.pipelines: invalid YAML at line 1, column \d+: document nests deeper than 32 levels/);
+    }
   });
 
   it('rejects an oversized document before parsing it', async () => {

@@ -38,9 +38,34 @@ describe('parseYamlDocuments', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('rejects 5,000-deep nesting before parsing', () => {
-    const deep = '['.repeat(5000) + ']'.repeat(5000);
-    expect(() => parseYamlDocuments(deep, limits)).toThrow(/nests deeper than 64 levels/);
+  it.each([
+    ['flow collections', '['.repeat(5000) + ']'.repeat(5000)],
+    ['block sequences on one line', '- '.repeat(5000) + 'x'],
+    ['explicit keys on one line', '? '.repeat(5000) + 'x'],
+    ['indented block mappings (200 levels)', Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')],
+  ])('rejects deep %s before building any value, naming where', (_what, deep) => {
+    expect(() => parseYamlDocuments(deep, limits)).toThrow(/^line \d+, column \d+: document nests deeper than 64 levels$/);
+  });
+
+  it('does not count brackets in strings, dashes or indentation in block scalars, or other documents, as nesting', () => {
+    const text = [
+      `quoted: "${'['.repeat(100)}"`,
+      "single: '{{{x'",
+      'script: |',
+      `  ${'-'.repeat(100)}`,
+      `${' '.repeat(80)}deeply indented text`,
+      '---',
+      `next: [${'['.repeat(40)}${']'.repeat(40)}]`,
+    ].join('\n');
+    const docs = parseYamlDocuments(text, limits);
+    expect(docs).toHaveLength(2);
+    expect((docs[0]!.value as Record<string, string>).quoted).toBe('['.repeat(100));
+    expect((docs[0]!.value as Record<string, string>).script).toContain('deeply indented text');
+  });
+
+  it('accepts nesting up to the limit exactly', () => {
+    expect(parseYamlDocuments('- '.repeat(64) + 'x', limits)).toHaveLength(1);
+    expect(() => parseYamlDocuments('- '.repeat(65) + 'x', limits)).toThrow(/nests deeper/);
   });
 
   it('rejects over-long input before parsing', () => {

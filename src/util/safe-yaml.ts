@@ -1,4 +1,4 @@
-import { parseAllDocuments, YAMLError } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLError, type CST } from 'yaml';
 
 /**
  * YAML parsing for input we do not control. The parser's own messages quote source
@@ -37,34 +37,32 @@ export function formatYamlProblem(p: YamlProblem): string {
   return p.line === null ? p.description : `line ${p.line}, column ${p.column}: ${p.description}`;
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
 function describeCode(code: string): string {
   return code.toLowerCase().replaceAll('_', ' ');
 }
 
-/** Nesting depth of flow and block collections, measured on the text without recursion. */
-function exceedsDepth(text: string, maxDepth: number): boolean {
-  let flow = 0;
-  let maxIndent = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '[' || ch === '{') {
-      if (++flow > maxDepth) return true;
-    } else if (ch === ']' || ch === '}') {
-      flow = Math.max(0, flow - 1);
-    } else if (ch === '\n') {
-      let indent = 0;
-      while (text[i + 1 + indent] === ' ' || text[i + 1 + indent] === '-') indent++;
-      maxIndent = Math.max(maxIndent, indent);
+/**
+ * The offset of the first collection nested deeper than `maxDepth`, or null. Walks the
+ * parser's syntax tree with an explicit stack: the parser itself does not recurse, the
+ * composer that turns the tree into values does, so depth is checked in between. On the
+ * tree, brackets inside strings or block scalars and indentation are not mistaken for
+ * nesting, and block nesting on one line (`- - - x`, `? ? x`) is not missed.
+ */
+function tooDeepAt(tokens: CST.Token[], maxDepth: number): number | null {
+  const pending: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [token, depth] = next;
+    if (token.type === 'document') {
+      if (token.value) pending.push([token.value, depth]);
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > maxDepth) return token.offset;
+      for (const item of token.items) {
+        if ('key' in item && item.key) pending.push([item.key, depth + 1]);
+        if (item.value) pending.push([item.value, depth + 1]);
+      }
     }
   }
-  // Block nesting needs at least one column per level.
-  return maxIndent > maxDepth;
+  return null;
 }
 
 export function parseYamlDocuments(text: string, options: SafeYamlOptions): ParsedDocument[] {
@@ -75,28 +73,23 @@ export function parseYamlDocuments(text: string, options: SafeYamlOptions): Pars
       description: `document is ${text.length} characters long, over the limit of ${options.maxLength}`,
     });
   }
-  if (exceedsDepth(text, options.maxDepth)) {
-    throw new YamlParseError({
-      line: null,
-      column: null,
-      description: `document nests deeper than ${options.maxDepth} levels`,
-    });
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  const deep = tooDeepAt(tokens, options.maxDepth);
+  if (deep !== null) {
+    const { line, col } = lines.linePos(deep);
+    throw new YamlParseError({ line, column: col, description: `document nests deeper than ${options.maxDepth} levels` });
   }
-  // prettyErrors only adds line positions here; its quoted-source text is never used.
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
-  const list = Array.isArray(documents) ? documents : [];
+  const documents = Array.from(new Composer({ uniqueKeys: true }).compose(tokens));
   const result: ParsedDocument[] = [];
-  for (const doc of list) {
+  for (const doc of documents) {
+    // The parser's own messages quote the source: only the position and the error code leave here.
     const error = doc.errors[0];
     if (error) {
-      const pos = error.linePos?.[0];
-      throw new YamlParseError({
-        line: pos?.line ?? lineOf(text, error.pos[0]),
-        column: pos?.col ?? null,
-        description: describeCode(error.code),
-      });
+      const { line, col } = lines.linePos(error.pos[0]);
+      throw new YamlParseError({ line, column: col, description: describeCode(error.code) });
     }
-    const line = lineOf(text, doc.contents?.range[0] ?? doc.range[0]);
+    const { line } = lines.linePos(doc.contents?.range[0] ?? doc.range[0]);
     try {
       result.push({ value: doc.toJS({ maxAliasCount: options.maxAliasCount }), line });
     } catch (e) {
