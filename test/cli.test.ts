@@ -1,5 +1,10 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI_ENTRY, runNode } from './support/processes.js';
+import { parseAllDocuments } from 'yaml';
+import { formatPipelines, type CliPipeline } from '../src/cli/format-text.js';
+import { CLI_ENTRY, ROOT, runNode } from './support/processes.js';
 
 const stageBlock = (order: number, env: string, version: string, helmFirst: boolean) => {
   const deployments = [`    Deployment/podinfo: ${version}`, `    Deployment/podinfo-2: ${version}`];
@@ -56,10 +61,56 @@ describe('flux-pipelines get', () => {
     expect(finished.stderr).toContain('unknown approach "yaml"; use hybrid, crd, stage or cm');
   });
 
+  it('reports a snapshot that cannot be read as an error (exit 1), not as bad usage', async () => {
+    const finished = await runNode([CLI_ENTRY, 'get', '--source', 'no/such/snapshot.yaml']);
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain('no/such/snapshot.yaml');
+    expect(finished.stderr).not.toContain('--help');
+  });
+
   it('reads another snapshot with --source', async () => {
     const finished = await runNode([CLI_ENTRY, 'get', 'cm', '--source', 'demo/snapshot/pipelines.yaml']);
     expect(finished.code).toBe(0);
     // Only definitions are in that file: the stages are there, nothing deployed in them.
     expect(finished.stdout).toContain('  1. dev (namespace dev)\n    (nothing deployed)\n');
+  });
+
+  it('prints what it can of a partly broken pipeline, says what is missing, and exits 1', async () => {
+    // The demo without the prod PipelineStage: that stage cannot be resolved, the others can.
+    const dir = await mkdtemp(join(tmpdir(), 'cli-partial-'));
+    await cp(join(ROOT, 'demo/snapshot'), dir, { recursive: true });
+    const path = join(dir, 'pipelines.yaml');
+    const kept = parseAllDocuments(await readFile(path, 'utf8')).filter((doc) => {
+      const object = doc.toJS() as { kind: string; metadata: { name: string } };
+      return !(object.kind === 'PipelineStage' && object.metadata.name === 'example-pipeline-prod');
+    });
+    await writeFile(path, kept.map(String).join('---\n'));
+
+    const finished = await runNode([CLI_ENTRY, 'get', 'stage', '--source', dir]);
+    expect(finished.code).toBe(1);
+    expect(finished.stdout).toContain(['  2. staging (namespace staging)', '    HelmRelease/podinfo-pipeline-helm: 6.1.7'].join('\n'));
+    expect(finished.stdout).toContain('  3. prod (namespace prod)\n    (could not be read: see the errors)\n');
+    expect(finished.stderr).toMatch(/^error: .*example-pipeline-prod.* \(at pipelines\.0\.stages\.2\.releases\) \[STAGE_NOT_FOUND\]\n$/);
+  });
+});
+
+describe('formatPipelines', () => {
+  it('marks releases and workloads that could not be read instead of failing', () => {
+    const release = { __typename: 'Kustomization', name: 'dev', ready: true, readyReason: null, version: 'main@sha1:abc', workloads: null } as const;
+    const pipeline: CliPipeline = {
+      name: 'p',
+      namespace: 'flux-system',
+      approach: 'CRD',
+      stages: [{ name: 'dev', namespace: 'dev', order: 1, releases: [release, null] }],
+    };
+    expect(formatPipelines([pipeline])).toBe(
+      [
+        'Pipeline flux-system/p (CRD)',
+        '  1. dev (namespace dev)',
+        '    (1 release could not be read: see the errors)',
+        '    Kustomization/dev: main@sha1:abc  (workloads could not be read: see the errors)',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -16,13 +16,15 @@ export interface CliRelease {
   ready: boolean;
   readyReason: string | null;
   version: string | null;
-  workloads: CliWorkload[];
+  /** null when the workloads could not be read (the error is reported beside the output). */
+  workloads: CliWorkload[] | null;
 }
 export interface CliPipeline {
   name: string;
   namespace: string;
   approach: string;
-  stages: { name: string; namespace: string; order: number; releases: (CliRelease | null)[] }[];
+  /** `releases` is null when the stage could not be read; a null item, a release that could not. */
+  stages: { name: string; namespace: string; order: number; releases: (CliRelease | null)[] | null }[];
 }
 
 function imageTag(image: CliImage): string {
@@ -42,11 +44,22 @@ export function formatPipelines(pipelines: (CliPipeline | null)[]): string {
     lines.push(`Pipeline ${pipeline.namespace}/${pipeline.name} (${pipeline.approach})`);
     for (const stage of pipeline.stages) {
       lines.push(`  ${stage.order}. ${stage.name} (namespace ${stage.namespace})`);
+      // Partial results: what could not be read is said so here, the why goes to stderr.
+      if (stage.releases === null) {
+        lines.push('    (could not be read: see the errors)');
+        continue;
+      }
       const releases = stage.releases.filter((r): r is CliRelease => r !== null);
-      if (releases.length === 0) lines.push('    (nothing deployed)');
+      const unreadable = stage.releases.length - releases.length;
+      if (releases.length === 0 && unreadable === 0) lines.push('    (nothing deployed)');
+      if (unreadable > 0) lines.push(`    (${unreadable} release${unreadable === 1 ? '' : 's'} could not be read: see the errors)`);
       for (const release of releases) {
         if (release.__typename === 'HelmRelease') {
           lines.push(`    HelmRelease/${release.name}: ${release.version ?? 'unknown'}${notReady(release)}`);
+          continue;
+        }
+        if (release.workloads === null) {
+          lines.push(`    Kustomization/${release.name}: ${release.version ?? 'unknown'}${notReady(release)}  (workloads could not be read: see the errors)`);
           continue;
         }
         if (release.workloads.length === 0) lines.push(`    Kustomization/${release.name}: ${release.version ?? 'unknown'}${notReady(release)}`);

@@ -105,7 +105,8 @@ run(process.argv.slice(2)).then(
   (error: unknown) => {
     const expected = error instanceof ConfigError || error instanceof SnapshotError;
     process.stderr.write(`flux-pipelines: ${expected ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    // 2 is for bad usage only; an unreadable snapshot or anything unexpected is an error (1).
     if (error instanceof ConfigError) process.stderr.write('Run with --help for usage.\n');
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   },
 );
