@@ -72,6 +72,13 @@ describe('loadKubeConfig', () => {
     expect(() => loadKubeConfig(make())).toThrow(message);
   });
 
+  it('reports where a kubeconfig is malformed without quoting it (its lines hold tokens)', () => {
+    const path = join(dir, 'leaky.yaml');
+    writeFileSync(path, 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: TOKEN-CANARY-31337\n   bad: [\n');
+    expect(() => loadKubeConfig(choice(path))).toThrow(/cannot load kubeconfig .*leaky\.yaml: invalid YAML at line 6, column 4: bad indentation/);
+    expect(() => loadKubeConfig(choice(path))).not.toThrow(/TOKEN-CANARY/);
+  });
+
   it('reads a pod\'s service account (token file, CA, KUBERNETES_SERVICE_HOST/PORT) when told it runs in a cluster', () => {
     const root = join(dir, 'pod');
     const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');

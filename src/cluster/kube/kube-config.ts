@@ -38,7 +38,7 @@ export function loadKubeConfig(choice: KubeConfigChoice): KubeConfig {
     }
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`cannot load kubeconfig: ${(e as Error).message}`);
+    throw new ConfigError(`cannot load kubeconfig: ${describeLoadError(e)}`);
   }
   if (choice.context) {
     const names = kc.getContexts().map((c) => c.name);
@@ -70,7 +70,7 @@ function mergedKubeconfigs(paths: string[]): KubeConfig {
     try {
       one.loadFromFile(path);
     } catch (e) {
-      throw new ConfigError(`cannot load kubeconfig ${path}: ${(e as Error).message}`);
+      throw new ConfigError(`cannot load kubeconfig ${path}: ${describeLoadError(e)}`);
     }
     for (const cluster of one.clusters) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
     for (const user of one.users) if (!users.has(user.name)) users.set(user.name, user);
@@ -80,4 +80,16 @@ function mergedKubeconfigs(paths: string[]): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
   return kc;
+}
+
+/**
+ * Why a kubeconfig did not load, without its content: the YAML parser's message quotes
+ * the lines around the fault, and in a kubeconfig those hold tokens and keys.
+ */
+function describeLoadError(error: unknown): string {
+  const { mark, reason, message } = error as { mark?: { line: number; column: number }; reason?: string; message?: string };
+  if (mark && typeof mark.line === 'number') {
+    return `invalid YAML at line ${mark.line + 1}, column ${mark.column + 1}${reason ? `: ${reason}` : ''}`;
+  }
+  return message ?? String(error);
 }
