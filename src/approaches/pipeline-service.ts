@@ -42,27 +42,36 @@ export class PipelineService {
   /** Every pipeline of the approach (or all), valid ones as pipelines and broken ones as errors. */
   async list(approach: Approach | null, namespace: string | null): Promise<(Pipeline | Error)[]> {
     const definitions = approach ? [APPROACH_DEFINITIONS[approach]] : allApproaches();
-    const perApproach = await Promise.all(
-      definitions.map(async (definition): Promise<(Pipeline | Error)[]> => {
-        let objects: KubeObject[];
+    const listed = await Promise.all(
+      definitions.map(async (definition) => {
         try {
-          objects = await this.loaders.list(definition.definitionKind, namespace);
+          return { definition, objects: await this.loaders.list(definition.definitionKind, namespace), error: null };
         } catch (error) {
-          return [error as Error];
+          return { definition, objects: [], error: error as Error };
         }
-        return objects
-          .filter((o) => definition.accepts(o))
-          .sort(byNamespaceAndName)
-          .map((o) => {
-            try {
-              return definition.decode(o);
-            } catch (error) {
-              return error as Error;
-            }
-          });
       }),
     );
-    return perApproach.flat();
+    // HYBRID, CRD and STAGE all read Pipelines: when that read fails, it is one failure
+    // (one null, one error), not one phantom broken pipeline per approach.
+    const reported = new Set<string>();
+    return listed.flatMap((result): (Pipeline | Error)[] => {
+      const kind = result.definition.definitionKind;
+      if (result.error) {
+        if (reported.has(kind)) return [];
+        reported.add(kind);
+        return [result.error];
+      }
+      return result.objects
+        .filter((o) => result.definition.accepts(o))
+        .sort(byNamespaceAndName)
+        .map((o) => {
+          try {
+            return result.definition.decode(o);
+          } catch (error) {
+            return error as Error;
+          }
+        });
+    });
   }
 
   async releasesOf(stage: Stage): Promise<(Release | Error)[]> {
