@@ -27,6 +27,12 @@ describe('toPipelineApiError', () => {
     expect(error.cause).toBeInstanceOf(ApiException);
   });
 
+  it('does not call an unexpected HTTP answer unreachable', () => {
+    const error = toPipelineApiError(status(422), RESOURCES.Kustomization, 'dev');
+    expect(error.code).toBe('KUBERNETES_UNAVAILABLE');
+    expect(error.message).toBe('The Kubernetes API server refused to list kustomizations in namespace "dev" (HTTP 422).');
+  });
+
   it('names `make install` when our own CRD is missing, and Flux when its CRD is', () => {
     expect(toPipelineApiError(status(404), RESOURCES.Pipeline, 'flux-system').message).toContain('run `make install`');
     expect(toPipelineApiError(status(404), RESOURCES.HelmRelease, 'dev').message).toContain('install Flux');

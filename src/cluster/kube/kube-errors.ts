@@ -24,6 +24,8 @@ export function toPipelineApiError(error: unknown, resource: ResourceDescriptor,
         if (error.code >= 500 || error.code === 429) {
           return new PipelineApiError('KUBERNETES_UNAVAILABLE', `The Kubernetes API server failed to list ${resource.plural} ${where} (HTTP ${error.code}).`, object, options);
         }
+        // Any other answer (400, 409, 422...) is not expected for a list; it was reached, though.
+        return new PipelineApiError('KUBERNETES_UNAVAILABLE', `The Kubernetes API server refused to list ${resource.plural} ${where} (HTTP ${error.code}).`, object, options);
     }
   }
   if (isAbort(error)) {
