@@ -1,6 +1,7 @@
 // The service running as the deploy/ ServiceAccount: exactly enough access, no Secrets;
 // and what a narrower or a bad identity gets.
-import { mkdtemp } from 'node:fs/promises';
+import { sign } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,19 @@ async function kubeconfigFor(serviceAccount: string): Promise<string> {
   const path = join(dir, `${serviceAccount}.kubeconfig`);
   await cluster.writeKubeconfig(path, token);
   return path;
+}
+
+/**
+ * A ServiceAccount token the API server issued, with its claims changed and signed again
+ * with the cluster's service-account key, as the API server itself would sign it.
+ */
+async function resigned(token: string, change: (claims: Record<string, any>) => void): Promise<string> {
+  const [header, payload] = token.split('.') as [string, string];
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  change(claims);
+  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const key = await readFile(join(cluster.tempDir, 'pki', 'sa.key'), 'utf8');
+  return `${body}.${sign('sha256', Buffer.from(body), key).toString('base64url')}`;
 }
 
 beforeAll(async () => {
@@ -102,5 +116,26 @@ describe('narrower and broken identities', () => {
     const { client } = kubeClient(kubeconfig);
     const response = await client.query(ALL_PIPELINES_QUERY, { approach: 'CM' });
     expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers an expired ServiceAccount token with UNAUTHENTICATED; the same token unexpired works', async () => {
+    const issued = await must(['create', 'token', SA, '-n', NS, '--duration=15m']);
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = {
+      // Re-signed unchanged: proves the re-signing is sound, so only the expiry differs below.
+      current: await resigned(issued, () => {}),
+      expired: await resigned(issued, (claims) => {
+        claims.iat = claims.nbf = now - 7200;
+        claims.exp = now - 3600;
+      }),
+    };
+    const answers: Record<string, unknown> = {};
+    for (const [which, token] of Object.entries(tokens)) {
+      const path = join(dir, `${which}.kubeconfig`);
+      await cluster.writeKubeconfig(path, token);
+      const response = await kubeClient(path).client.query(PIPELINE_QUERY, { approach: 'CM', name: 'example-pipeline' });
+      answers[which] = response.errors?.map((e) => e.extensions?.code) ?? 'ok';
+    }
+    expect(answers).toEqual({ current: 'ok', expired: ['UNAUTHENTICATED'] });
   });
 });
