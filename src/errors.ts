@@ -2,7 +2,7 @@
  * The service's expected failures. Each carries a stable code that clients can
  * switch on and, where one object is at fault, that object's kind/namespace/name.
  * Nothing here knows GraphQL: the schema layer turns these into GraphQL errors
- * (see schema/error-masking.ts), so the model and the cluster layer stay plain.
+ * (see server/error-masking.ts), so the model and the cluster layer stay plain.
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT'

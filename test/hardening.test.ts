@@ -350,7 +350,9 @@ describe('request body limits (the server process, --max-body-bytes 1000)', () =
     expect(response.status).toBe(413);
     expect(response.headers.connection).toBe('close');
     expect(json(response)).toEqual({
-      errors: [{ message: 'The request body is 5000 bytes, over the limit of 1000.', extensions: { code: 'REQUEST_TOO_LARGE' } }],
+      errors: [
+        { message: 'The request body is 5000 bytes, over the limit of 1000.', extensions: { code: 'REQUEST_TOO_LARGE', requestId: response.headers['x-request-id'] } },
+      ],
     });
   });
 
@@ -372,7 +374,7 @@ describe('request body limits (the server process, --max-body-bytes 1000)', () =
     });
     expect(response.status).toBe(411);
     expect(json(response)).toEqual({
-      errors: [{ message: 'A POST needs a Content-Length header.', extensions: { code: 'LENGTH_REQUIRED' } }],
+      errors: [{ message: 'A POST needs a Content-Length header.', extensions: { code: 'LENGTH_REQUIRED', requestId: response.headers['x-request-id'] } }],
     });
   });
 });
@@ -398,7 +400,7 @@ describe('CSRF prevention', () => {
         body: JSON.stringify({ query: READS_PIPELINES }),
       });
       expect(response.status).toBe(403);
-      expect(await response.json()).toEqual({ errors: [{ message: CSRF_MESSAGE, extensions: { code: 'CSRF_PREVENTED' } }] });
+      expect(await response.json()).toEqual({ errors: [{ message: CSRF_MESSAGE, extensions: { code: 'CSRF_PREVENTED', requestId: expect.any(String) } }] });
       expect(source.calls).toEqual([]);
     },
   );
@@ -457,7 +459,7 @@ describe('no batching', () => {
     const app = appWith(source);
     const { status, json: body } = await postJson(app, [{ query: READS_PIPELINES }, { query: '{ pipelines(approach: CM) { name } }' }]);
     expect(status).toBe(400);
-    expect(body).toEqual({ errors: [{ message: 'Batching is not supported.', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(body).toEqual({ errors: [{ message: 'Batching is not supported.', extensions: { code: 'BAD_REQUEST', requestId: expect.any(String) } }] });
     expect(source.calls).toEqual([]);
   });
 });

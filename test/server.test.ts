@@ -58,6 +58,23 @@ describe('the server process on the demo snapshot', () => {
     expect(typeof line!.durationMs).toBe('number');
   });
 
+  it.each([
+    ['a validation error', { 'content-type': 'application/json' }, JSON.stringify({ query: '{ pipelines { nme } }' }), 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'a query over the alias limit',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ query: `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: __typename`).join(' ')} }` }),
+      'TOO_MANY_ALIASES',
+    ],
+    ['a batched request', { 'content-type': 'application/json' }, JSON.stringify([{ query: '{ __typename }' }]), 'BAD_REQUEST'],
+    ['a cross-site-able POST', { 'content-type': 'text/plain' }, JSON.stringify({ query: '{ __typename }' }), 'CSRF_PREVENTED'],
+  ])('puts the request id on errors raised before execution too: %s', async (_what, headers, body, code) => {
+    const requestId = `pre-exec-${code.toLowerCase()}`;
+    const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { ...headers, 'x-request-id': requestId }, body });
+    const result = (await response.json()) as any;
+    expect(result.errors[0].extensions).toMatchObject({ code, requestId });
+  });
+
   it('replaces a request id that is not a sane token', async () => {
     const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
@@ -9,12 +9,11 @@ import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { maskError } from './error-masking.js';
 import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+import { requestIdOf } from './request-id.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
-# Try approach: CRD, STAGE or CM, or the pipelines query for all of them.
+# Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
+# "example-pipeline-stage", or the pipelines query for all of them.
 query ExamplePipeline {
   pipeline(approach: HYBRID, name: "example-pipeline") {
     name
@@ -44,9 +43,23 @@ export interface AppOptions {
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-/** A request id from the caller when it is a sane token, else a fresh one. */
-export function requestIdFrom(value: string | null | undefined): string {
-  return value && REQUEST_ID.test(value) ? value : randomUUID();
+/**
+ * Errors raised before execution (limits, validation, CSRF, body size) never pass the
+ * execution hook below; this puts the request id on them too, so every error has one.
+ */
+function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
+  return {
+    onResultProcess({ request, result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors?.length) return;
+      const requestId = requestIdOf(request);
+      const errors = result.errors.map((error) => {
+        if (error.extensions?.requestId) return error;
+        const { nodes, source, positions, path, originalError } = error;
+        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...error.extensions, requestId } });
+      });
+      setResult({ ...result, errors });
+    },
+  };
 }
 
 /**
@@ -90,9 +103,9 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     logging: false,
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger, limits.introspection)],
+    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger, limits.introspection), useRequestIdOnEveryError()],
     context: ({ request }): GraphQLContext => {
-      const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+      const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
       const reader = source.readerFor({ requestId, signal });

@@ -2,6 +2,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
 import { queryLimitsRule } from './query-cost.js';
+import { requestIdOf } from './request-id.js';
 
 /** "Did you mean …?" describes the schema; with introspection off it must not be told. */
 export function withoutSuggestions(message: string): string {
@@ -46,7 +47,7 @@ export function useCsrfPrevention(): Plugin {
             errors: [
               {
                 message: `This request could have been sent cross-site by a browser. Send a JSON POST (content-type: application/json) or add the "${CSRF_HEADER}" header.`,
-                extensions: { code: 'CSRF_PREVENTED' },
+                extensions: { code: 'CSRF_PREVENTED', requestId: requestIdOf(request) },
               },
             ],
           }),

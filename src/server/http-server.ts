@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ClusterSource } from '../cluster/reader.js';
-import { REQUEST_ID_HEADER, requestIdFrom, type App } from './create-app.js';
+import type { App } from './create-app.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 
 export interface HttpServerOptions {
   app: App;
@@ -17,8 +18,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function bodyError(message: string, code: string) {
-  return { errors: [{ message, extensions: { code } }] };
+function bodyError(message: string, code: string, requestId: string) {
+  return { errors: [{ message, extensions: { code, requestId } }] };
 }
 
 /** GraphQL at /graphql, liveness at /healthz, readiness at /readyz; one JSON log line per request. */
@@ -63,10 +64,10 @@ export function createHttpServer({ app, source, logger, isDraining, maxBodyBytes
     if (req.method === 'POST') {
       // Node's parser holds a body to its declared length, so checking the header bounds the read.
       const length = req.headers['content-length'];
-      if (length === undefined) return sendJson(res, 411, bodyError('A POST needs a Content-Length header.', 'LENGTH_REQUIRED'));
+      if (length === undefined) return sendJson(res, 411, bodyError('A POST needs a Content-Length header.', 'LENGTH_REQUIRED', requestId));
       if (Number(length) > maxBodyBytes) {
         res.setHeader('connection', 'close');
-        return sendJson(res, 413, bodyError(`The request body is ${length} bytes, over the limit of ${maxBodyBytes}.`, 'REQUEST_TOO_LARGE'));
+        return sendJson(res, 413, bodyError(`The request body is ${length} bytes, over the limit of ${maxBodyBytes}.`, 'REQUEST_TOO_LARGE', requestId));
       }
     }
     void app(req, res);

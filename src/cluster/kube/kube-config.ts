@@ -34,7 +34,8 @@ export function loadKubeConfig(choice: KubeConfigChoice): KubeConfig {
     } else if (choice.defaultKubeconfig && existsSync(choice.defaultKubeconfig)) {
       kc = mergedKubeconfigs([choice.defaultKubeconfig]);
     } else {
-      throw new ConfigError('no kubeconfig: set KUBECONFIG or --kubeconfig, or run in a pod with a service account');
+      const tried = choice.defaultKubeconfig ? ` (${choice.defaultKubeconfig} does not exist)` : '';
+      throw new ConfigError(`no kubeconfig: set KUBECONFIG or --kubeconfig${tried}, or run in a pod with a service account`);
     }
   } catch (e) {
     if (e instanceof ConfigError) throw e;
