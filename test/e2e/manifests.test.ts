@@ -2,7 +2,7 @@
 // and our CRD schemas turn away the definitions they must.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useSharedCluster } from './harness/shared-cluster.js';
-import { installOwnCrds, ROOT } from './support/demo-cluster.js';
+import { installOwnCrds, loadDemo, ROOT } from './support/demo-cluster.js';
 
 const cluster = useSharedCluster();
 
@@ -60,5 +60,39 @@ describe('the Pipeline and PipelineStage CRDs reject bad definitions', () => {
     const result = await cluster.kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=e2e-bad', '-f', '-'], { input: good });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+});
+
+describe('what kubectl users see of our CRDs', () => {
+  beforeAll(async () => {
+    await loadDemo(cluster);
+  }, 300_000);
+
+  it.each([
+    ['v1alpha1', 'example-pipeline'],
+    ['v1alpha2', 'example-pipeline-crd'],
+    ['v1alpha3', 'example-pipeline-stage'],
+  ])('prints a %s Pipeline from its first stage to its last', async (version, name) => {
+    const got = await cluster.kubectl(['get', `pipelines.${version}.wego.weave.works`, name, '-n', 'flux-system', '-o', 'wide']);
+    expect(got.stderr).toBe('');
+    expect(got.stdout).toMatch(/^NAME\s+FROM\s+TO\s+READY\s+AGE\n/);
+    expect(got.stdout).toMatch(new RegExp(`\\n${name}\\s+dev\\s+prod\\s+\\S+`));
+  });
+
+  it('prints a PipelineStage with its first release', async () => {
+    const got = await cluster.kubectl(['get', 'pipelinestages', 'example-pipeline-dev', '-n', 'dev']);
+    expect(got.stdout).toMatch(/^NAME\s+FIRST RELEASE\s+AGE\n/);
+    expect(got.stdout).toMatch(/\nexample-pipeline-dev\s+podinfo-pipeline-helm\s/);
+  });
+
+  it('keeps status behind the status subresource: a spec write cannot set it, a status write can', async () => {
+    const condition = (status: string) => ({ status: { conditions: [{ type: 'Ready', status, reason: 'Test', message: 'e2e', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+    const ready = async () =>
+      (await cluster.kubectl(['get', 'pipelines.v1alpha2.wego.weave.works', 'example-pipeline-crd', '-n', 'flux-system', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout;
+    const target = ['pipelines.v1alpha2.wego.weave.works', 'example-pipeline-crd', '-n', 'flux-system', '--type=merge'];
+    expect((await cluster.kubectl(['patch', ...target, '-p', JSON.stringify(condition('True'))])).code).toBe(0);
+    expect(await ready()).toBe('');
+    expect((await cluster.kubectl(['patch', ...target, '--subresource=status', '-p', JSON.stringify(condition('True'))])).code).toBe(0);
+    expect(await ready()).toBe('True');
   });
 });
