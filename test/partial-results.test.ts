@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { createApp } from '../src/server/create-app.js';
 import { PipelineApiError } from '../src/errors.js';
 import { appFor } from './support/demo-app.js';
 import {
@@ -149,5 +152,29 @@ describe('partial results', () => {
     expect(response.errors).toHaveLength(1);
     expect(response.errors![0]).toMatchObject({ path: ['pipelines', 0], extensions: { code: 'CRD_NOT_INSTALLED', kind: 'Pipeline' } });
     expect(response.errors?.[0]?.message).toContain('make install');
+  });
+
+  it('masks an unexpected failure as "Unexpected error." with the request id, logs it in full, and keeps the siblings', async () => {
+    // Not a PipelineApiError: a bug, say, whose message must not reach clients.
+    const bug = new TypeError('cannot read properties of undefined (internal detail 5e1f)');
+    const source = fixtureSource(world, { 'Kustomization staging': bug as unknown as PipelineApiError });
+    let logs = '';
+    const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });
+    const client = clientFor(createApp({ source, logger: createLogger('info', sink) }));
+    const response = await client.query(QUERY, { approach: 'HYBRID', name: 'labelled' }, { 'x-request-id': 'masking-test-1' });
+
+    const stages = response.data!.pipeline.stages;
+    expect(stages.map((s: any) => s.releases?.length ?? null)).toEqual([2, null, 1]);
+    expect(response.errors).toEqual([
+      expect.objectContaining({
+        message: 'Unexpected error.',
+        path: ['pipeline', 'stages', 1, 'releases'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'masking-test-1' },
+      }),
+    ]);
+    expect(JSON.stringify(response)).not.toContain('5e1f');
+    const logged = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((line) => line.msg === 'unexpected error');
+    expect(logged).toMatchObject({ level: 'error', requestId: 'masking-test-1', err: { type: 'TypeError', message: expect.stringContaining('5e1f') } });
+    expect(logged.err.stack).toContain('TypeError');
   });
 });

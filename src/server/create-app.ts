@@ -44,8 +44,8 @@ export interface AppOptions {
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
- * Errors raised before execution (limits, validation, CSRF, body size) never pass the
- * execution hook below; this puts the request id on them too, so every error has one.
+ * Puts the request id on every error of a result, whether execution raised it or a check
+ * before execution did (parse, validation, limits, batching).
  */
 function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
   return {
@@ -63,11 +63,11 @@ function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
 }
 
 /**
- * Runs the error contract with the request at hand, so every error carries the request
- * id. Errors without a path are about the request itself (variable values that do not
- * coerce): they get BAD_USER_INPUT, and no "did you mean" when introspection is off.
+ * Runs the error contract on execution errors, logging with the request's logger. Errors
+ * without a path are about the request itself (variable values that do not coerce): they
+ * get BAD_USER_INPUT, and no "did you mean" when introspection is off.
  */
-function useRequestIdOnErrors(logger: Logger, introspection: boolean): Plugin<GraphQLContext> {
+function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQLContext> {
   return {
     onExecute({ args }) {
       const context = args.contextValue as GraphQLContext;
@@ -80,7 +80,6 @@ function useRequestIdOnErrors(logger: Logger, introspection: boolean): Plugin<Gr
               masked.extensions.code = 'BAD_USER_INPUT';
               if (!introspection) masked.message = withoutSuggestions(masked.message);
             }
-            masked.extensions.requestId = context.requestId;
             return masked;
           });
           setResult({ ...result, errors });
@@ -103,7 +102,7 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     logging: false,
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useRequestIdOnErrors(logger, limits.introspection), useRequestIdOnEveryError()],
+    plugins: [useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
