@@ -9,7 +9,7 @@ import { KubeSource } from '../../src/cluster/kube/kube-source.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/create-app.js';
 import { DEMO_PIPELINES, PIPELINE_QUERY } from '../queries/demo-expectations.js';
-import { clientFor, expectNoErrors } from '../support/graphql-client.js';
+import { clientAt, clientFor, expectNoErrors } from '../support/graphql-client.js';
 import { runNode, SERVER_ENTRY, startServer, type RunningServer } from '../support/processes.js';
 import { useSharedCluster } from './harness/shared-cluster.js';
 import { loadDemo, ROOT } from './support/demo-cluster.js';
@@ -39,12 +39,7 @@ afterEach(async () => {
 /** Starts the built server with `--source kube` and the given flags and environment, and asks for the HYBRID pipeline. */
 async function hybridVia(args: string[], env: Record<string, string>): Promise<any> {
   server = await startServer(['--source', 'kube', ...args], { KUBECONFIG: '', FLUX_PIPELINES_CONTEXT: '', ...env });
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: PIPELINE_QUERY, variables: { approach: 'HYBRID', name: 'example-pipeline' } }),
-  });
-  return response.json();
+  return clientAt(server.url).query(PIPELINE_QUERY, { approach: 'HYBRID', name: 'example-pipeline' });
 }
 
 const releasesOf = (data: any) => data.pipeline.stages.flatMap((s: any) => s.releases);

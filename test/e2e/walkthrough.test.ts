@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PIPELINES_QUERY, DEMO_PIPELINES } from '../queries/demo-expectations.js';
+import { clientAt } from '../support/graphql-client.js';
 import { ROOT, startServer, type RunningServer } from '../support/processes.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { installCrds } from './harness/crds.js';
@@ -29,15 +30,6 @@ async function make(...targets: string[]): Promise<string> {
     const { stdout, stderr } = error as { stdout: string; stderr: string };
     throw new Error(`make ${targets.join(' ')} failed:\n${stdout}\n${stderr}`);
   }
-}
-
-async function query(document: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(`${server!.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: document, variables }),
-  });
-  return response.json();
 }
 
 /**
@@ -94,9 +86,9 @@ describe('the README walkthrough on a real API server', () => {
   it('`npm start -- --source kube` on the current context serves all four pipelines, the intruder left out', async () => {
     // `npm start` builds and runs dist/src/main.js; the suite runs the same entry point.
     server = await startServer(['--source', 'kube'], { KUBECONFIG: cluster.kubeconfigPath });
-    const response = await query(ALL_PIPELINES_QUERY);
+    const response = await clientAt(server!.url).query(ALL_PIPELINES_QUERY);
     expect(response.errors).toBeUndefined();
-    const pipelines = response.data.pipelines as any[];
+    const pipelines = response.data!.pipelines as any[];
     expect(pipelines.map((p) => [p.approach, p.name]).sort()).toEqual(DEMO_PIPELINES.map((p) => [p.approach, p.name]).sort());
     for (const pipeline of pipelines) {
       expect(pipeline.stages.map((s: any) => s.name)).toEqual(['dev', 'staging', 'prod']);
@@ -121,12 +113,12 @@ describe('the README walkthrough on a real API server', () => {
     const cms = await cluster.kubectl(['get', 'configmaps', '-n', 'flux-system', '-o', 'name']);
     expect(cms.stdout).not.toContain('example-pipeline');
 
-    const response = await query(ALL_PIPELINES_QUERY);
+    const response = await clientAt(server!.url).query(ALL_PIPELINES_QUERY);
     // The three Pipeline approaches share the one failed read: one null, one error.
-    expect(response.data.pipelines).toEqual([null]);
-    expect(response.errors.map((e: any) => e.extensions.code)).toEqual(['CRD_NOT_INSTALLED']);
-    expect(response.errors[0].message).toContain('make install');
-    const cm = await query(ALL_PIPELINES_QUERY, { approach: 'CM' });
-    expect(cm).toEqual({ data: { pipelines: [] } });
+    expect(response.data!.pipelines).toEqual([null]);
+    expect(response.errors!.map((e: any) => e.extensions.code)).toEqual(['CRD_NOT_INSTALLED']);
+    expect(response.errors![0].message).toContain('make install');
+    const cm = await clientAt(server!.url).query(ALL_PIPELINES_QUERY, { approach: 'CM' });
+    expect(cm).toEqual({ status: 200, data: { pipelines: [] } });
   });
 });

@@ -21,11 +21,12 @@ export interface GraphQLClient {
   ): Promise<GraphQLResponse<T>>;
 }
 
-/** Executes documents in-process through Yoga's fetch: the whole HTTP handling path, no socket. */
-export function clientFor(app: App): GraphQLClient {
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+function clientOver(fetchFn: Fetch, url: string): GraphQLClient {
   return {
     async query(document, variables, headers = {}) {
-      const response = await app.fetch('http://test.local/graphql', {
+      const response = await fetchFn(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify({ query: document, variables }),
@@ -33,6 +34,16 @@ export function clientFor(app: App): GraphQLClient {
       return { status: response.status, ...((await response.json()) as object) };
     },
   };
+}
+
+/** Executes documents in-process through Yoga's fetch: the whole HTTP handling path, no socket. */
+export function clientFor(app: App): GraphQLClient {
+  return clientOver((url, init) => Promise.resolve(app.fetch(url, init)), 'http://test.local/graphql');
+}
+
+/** Executes documents against a running server process, over a real socket. */
+export function clientAt(baseUrl: string): GraphQLClient {
+  return clientOver(fetch, `${baseUrl}/graphql`);
 }
 
 export function expectNoErrors<T>(response: GraphQLResponse<T>): T {
