@@ -21,6 +21,8 @@ export interface ResourceDescriptor {
   versions: readonly string[];
   /** Ours, not part of Kubernetes or Flux: a missing CRD means `make install` was not run. */
   ownCrd: boolean;
+  /** false for a cluster-scoped kind (e.g. Namespace); namespaced when omitted. */
+  namespaced?: boolean;
 }
 
 export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
@@ -55,6 +57,16 @@ export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
   },
   Deployment: { kind: 'Deployment', group: 'apps', plural: 'deployments', versions: ['v1'], ownCrd: false },
 };
+
+/** Whether objects of this kind live in a namespace. */
+export const isNamespaced = (kind: ResourceKind): boolean => RESOURCES[kind].namespaced !== false;
+
+/** The API path of a kind's collection: cluster-wide when namespace is null. */
+export function collectionPath(resource: ResourceDescriptor, version: string, namespace: string | null): string {
+  const base = resource.group === '' ? `/api/${version}` : `/apis/${resource.group}/${version}`;
+  const scoped = namespace !== null && resource.namespaced !== false ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${scoped}/${resource.plural}`;
+}
 
 /** The API group of an apiVersion string ("apps/v1" → "apps", "v1" → ""). */
 export function groupOf(apiVersion: string): string {

@@ -1,43 +1,46 @@
 import type { KubeObject } from '../kube-object.js';
-import { parseLabelSelector, matchesRequirements } from '../label-selector.js';
-import type { ClusterReader, ClusterSource, ListOptions, Readiness } from '../reader.js';
-import { resourceKindOf, type ResourceKind } from '../resources.js';
+import type { ClusterReader, ClusterSource, Readiness, SourceEvent, StoreStats } from '../reader.js';
+import { RESOURCE_KINDS, resourceKindOf, type ResourceKind } from '../resources.js';
+import { ObjectStore } from '../store/object-store.js';
+import { StoreReader } from '../store/store-reader.js';
 import { loadSnapshot } from './load-snapshot.js';
 
-/** Reads a fixed set of objects, held in memory and indexed by kind. */
-export class SnapshotReader implements ClusterReader {
-  private readonly byKind = new Map<ResourceKind, KubeObject[]>();
-
-  constructor(objects: readonly KubeObject[]) {
-    for (const object of objects) {
-      const kind = resourceKindOf(object.apiVersion, object.kind);
-      if (!kind) continue; // Namespaces, Services, sources: present in a snapshot, never read.
-      const list = this.byKind.get(kind) ?? [];
-      list.push(object);
-      this.byKind.set(kind, list);
-    }
+/** Fills a store with a complete set of objects: each kind replaced whole (absent kinds emptied). */
+export function fillStore(store: ObjectStore, objects: Iterable<KubeObject>): void {
+  const byKind = new Map<ResourceKind, KubeObject[]>(RESOURCE_KINDS.map((k) => [k, []]));
+  for (const object of objects) {
+    const kind = resourceKindOf(object.apiVersion, object.kind);
+    if (!kind) continue; // Namespaces, Services, sources: present in a snapshot, never read.
+    byKind.get(kind)!.push(object);
   }
+  for (const [kind, list] of byKind) store.replace(kind, list);
+}
 
-  async list(kind: ResourceKind, namespace: string | null, options: ListOptions = {}): Promise<KubeObject[]> {
-    options.signal?.throwIfAborted();
-    const requirements = parseLabelSelector(options.labelSelector ?? '');
-    return (this.byKind.get(kind) ?? []).filter(
-      (o) =>
-        (namespace === null || o.metadata.namespace === namespace) &&
-        matchesRequirements(o.metadata.labels, requirements),
-    );
+/** Reads a fixed set of objects through a store of their own (tests build fakes from it). */
+export class SnapshotReader extends StoreReader {
+  constructor(objects: readonly KubeObject[]) {
+    const store = new ObjectStore();
+    fillStore(store, objects);
+    super(store);
   }
 }
 
+/** A snapshot (the demo, a file, a directory) served from the shared store. */
 export class SnapshotSource implements ClusterSource {
+  private readonly reader: StoreReader;
+
   private constructor(
     readonly description: string,
-    private readonly reader: SnapshotReader,
-  ) {}
+    readonly store: ObjectStore,
+  ) {
+    this.reader = new StoreReader(store);
+  }
 
   static async load(path: string, description: string): Promise<SnapshotSource> {
+    const store = new ObjectStore();
     const { objects } = await loadSnapshot(path);
-    return new SnapshotSource(description, new SnapshotReader(objects));
+    fillStore(store, objects);
+    return new SnapshotSource(description, store);
   }
 
   readerFor(): ClusterReader {
@@ -47,4 +50,14 @@ export class SnapshotSource implements ClusterSource {
   async checkReady(): Promise<Readiness> {
     return { ready: true, message: `serving ${this.description}` };
   }
+
+  subscribe(listener: (event: SourceEvent) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  storeStats(): StoreStats {
+    return this.store.stats();
+  }
+
+  async stop(): Promise<void> {}
 }
