@@ -15,6 +15,8 @@ export type SourceConfig =
       /** In a pod (the service-account environment is present) and no kubeconfig given. */
       inCluster: boolean;
       defaultKubeconfig: string | undefined;
+      /** How long a watch may be down before /readyz turns 503 (answers are marked stale at once). */
+      staleGraceMs?: number;
     };
 
 /** Limits that keep one request from costing the service or the API server too much. */
@@ -57,6 +59,7 @@ export const SOURCE_OPTIONS = {
   source: { type: 'string' },
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
+  'stale-grace-ms': { type: 'string' },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -66,7 +69,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** `--source demo|kube|<path>` (FLUX_PIPELINES_SOURCE), with `--context` and `--kubeconfig` for kube. */
-export function sourceConfig(values: { source?: string; context?: string; kubeconfig?: string }, env: Env): SourceConfig {
+export function sourceConfig(values: { source?: string; context?: string; kubeconfig?: string; 'stale-grace-ms'?: string }, env: Env): SourceConfig {
   const source = nonEmpty(values.source) ?? nonEmpty(env.FLUX_PIPELINES_SOURCE) ?? 'demo';
   const context = nonEmpty(values.context) ?? nonEmpty(env.FLUX_PIPELINES_CONTEXT) ?? null;
   const kubeconfig = nonEmpty(values.kubeconfig) ?? nonEmpty(env.KUBECONFIG) ?? null;
@@ -78,6 +81,7 @@ export function sourceConfig(values: { source?: string; context?: string; kubeco
       kubeconfig,
       inCluster: Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT),
       defaultKubeconfig: env.HOME ? join(env.HOME, '.kube', 'config') : undefined,
+      staleGraceMs: positiveInt('stale-grace-ms', nonEmpty(values['stale-grace-ms']) ?? nonEmpty(env.FLUX_PIPELINES_STALE_GRACE_MS), 30_000),
     };
   }
   if (context !== null) throw new ConfigError(`--context only applies to --source kube (source is "${source}")`);
@@ -102,6 +106,9 @@ Options (environment variable in brackets):
   --context NAME      kubeconfig context for --source kube (FLUX_PIPELINES_CONTEXT)
   --kubeconfig PATH   kubeconfig file for --source kube (KUBECONFIG); in a pod
                       without one, the service account is used
+  --stale-grace-ms N  for --source kube: how long a watch may be down before /readyz
+                      turns 503; answers say "stale" at once (FLUX_PIPELINES_STALE_GRACE_MS;
+                      default 30000)
   --log-level L       ${LOG_LEVELS.join('|')} (LOG_LEVEL; default info)
 
 GraphQL limits:

@@ -18,6 +18,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const source = await createSource(config.source);
+  // A watch going down or coming back is worth a line: answers are stale meanwhile.
+  source.subscribe?.((event) => {
+    if (event.type !== 'health') return;
+    if (event.stale || event.error) logger.warn({ kind: event.kind, stale: event.stale, error: event.error?.message }, 'store feed failing');
+    else logger.info({ kind: event.kind }, 'store feed in sync');
+  });
   let draining = false;
   const server = createHttpServer({
     app: createApp({ source, logger, limits: config.limits }),
@@ -41,8 +47,11 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      logger.info('stopped');
-      process.exit(0);
+      // Watches and file watchers end with the requests they fed.
+      void (source.stop?.() ?? Promise.resolve()).finally(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
   };

@@ -1,5 +1,7 @@
 import type { ClusterLoaders } from '../cluster/loaders.js';
 import type { KubeObject } from '../cluster/kube-object.js';
+import type { Freshness } from '../cluster/reader.js';
+import type { ResourceKind } from '../cluster/resources.js';
 import { PipelineApiError, describeObject, pipelineNotFound } from '../errors.js';
 import { RELEASE_KINDS, type Approach, type Pipeline, type ReleaseRef, type Stage } from '../model/pipeline.js';
 import type { Release } from '../model/release.js';
@@ -84,6 +86,14 @@ export class PipelineService {
     }
     this.loaders.checkDeadline('Listing pipelines');
     return out;
+  }
+
+  /** How current the data of an approach's pipelines is (every kind when approach is null). */
+  freshness(approach: Approach | null): Freshness {
+    if (approach === null) return this.loaders.freshness();
+    const definitionKind = APPROACH_DEFINITIONS[approach].definitionKind;
+    const kinds: ResourceKind[] = [definitionKind, ...(approach === 'STAGE' ? (['PipelineStage'] as const) : []), ...RELEASE_KINDS, 'Deployment'];
+    return this.loaders.freshness(kinds);
   }
 
   async releasesOf(stage: Stage): Promise<(Release | Error)[]> {

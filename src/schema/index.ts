@@ -7,6 +7,7 @@ import './types/release.js';
 import './types/stage.js';
 import './types/pipeline.js';
 import './types/query.js';
+import './types/freshness.js';
 
 // The one place the schema is built; type modules above register themselves on import.
 export const schema: GraphQLSchema = builder.toSchema();
