@@ -47,6 +47,8 @@ export interface ServerConfig {
   logLevel: string;
   source: SourceConfig;
   limits: GraphQLLimits;
+  /** Open subscriptions per process (each holds a connection and a listener). */
+  maxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +125,10 @@ GraphQL limits:
   --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
                       aborted (FLUX_PIPELINES_QUERY_TIMEOUT_MS; default ${DEFAULT_LIMITS.queryTimeoutMs})
 
+Subscriptions:
+  --max-subscriptions N  open subscriptions per process; more are refused with
+                      TOO_MANY_SUBSCRIPTIONS (FLUX_PIPELINES_MAX_SUBSCRIPTIONS; default 100)
+
   -h, --help          show this help
 `;
 
@@ -173,6 +179,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
+        'max-subscriptions': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -190,5 +197,6 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
     logLevel,
     source: sourceConfig(values, env),
     limits: limitsConfig(values, env),
+    maxSubscriptions: positiveInt('max-subscriptions', nonEmpty(values['max-subscriptions']) ?? nonEmpty(env.FLUX_PIPELINES_MAX_SUBSCRIPTIONS), 100),
   };
 }

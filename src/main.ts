@@ -5,7 +5,7 @@ import { ConfigError, parseServerConfig, SERVER_USAGE } from './config.js';
 import { createSource } from './cluster/create-source.js';
 import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
-import { createApp } from './server/create-app.js';
+import { createApp, DEFAULT_SUBSCRIPTIONS } from './server/create-app.js';
 import { createHttpServer } from './server/http-server.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   });
   let draining = false;
   const server = createHttpServer({
-    app: createApp({ source, logger, limits: config.limits }),
+    app: createApp({ source, logger, limits: config.limits, subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions } }),
     source,
     logger,
     isDraining: () => draining,

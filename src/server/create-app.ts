@@ -3,13 +3,14 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
 import { ClusterLoaders } from '../cluster/loaders.js';
-import type { ClusterSource } from '../cluster/reader.js';
+import type { ClusterReader, ClusterSource } from '../cluster/reader.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { maskError } from './error-masking.js';
 import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
+import { useFreshContextPerEvent } from './subscription-events.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
 # Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
@@ -39,7 +40,19 @@ export interface AppOptions {
   source: ClusterSource;
   logger: Logger;
   limits?: GraphQLLimits;
+  subscriptions?: SubscriptionOptions;
+  /** Counts open subscriptions (metrics); returns the decrement. */
+  trackSubscription?: () => () => void;
 }
+
+export interface SubscriptionOptions {
+  /** Open subscriptions per process; one more is refused with TOO_MANY_SUBSCRIPTIONS. */
+  maxOpen: number;
+  /** Changes closer together than this are sent as one event. */
+  coalesceMs: number;
+}
+
+export const DEFAULT_SUBSCRIPTIONS: SubscriptionOptions = { maxOpen: 100, coalesceMs: 200 };
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -90,7 +103,20 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOptions): App {
+export function createApp({ source, logger, limits = DEFAULT_LIMITS, subscriptions = DEFAULT_SUBSCRIPTIONS, trackSubscription }: AppOptions): App {
+  let openSubscriptions = 0;
+  const acquire = (): (() => void) | null => {
+    if (openSubscriptions >= subscriptions.maxOpen) return null;
+    openSubscriptions++;
+    const untrack = trackSubscription?.();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      openSubscriptions--;
+      untrack?.();
+    };
+  };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -102,16 +128,26 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     logging: false,
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
+    plugins: [useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError(), useFreshContextPerEvent()],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
-      const reader = source.readerFor({ requestId, signal });
+      // The one place a request's reader is built; subscriptions build one per event here too.
+      const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
+        new PipelineService(new ClusterLoaders(wrap(source.readerFor({ requestId, signal: deadline })), deadline));
       return {
         requestId,
         logger: logger.child({ requestId }),
-        pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
+        pipelines: service(signal),
+        live: {
+          freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
+          subscribe: source.subscribe?.bind(source),
+          acquire,
+          maxOpen: subscriptions.maxOpen,
+          coalesceMs: subscriptions.coalesceMs,
+          signal: request.signal,
+        },
       };
     },
   });

@@ -24,6 +24,9 @@ function hasLabels(object: KubeObject, labels: Readonly<Record<string, string>>)
  * CRD_NOT_INSTALLED, UNAUTHENTICATED…), exactly as a direct list would have failed.
  */
 export class StoreReader implements ClusterReader {
+  /** One wait per (request signal, kind): a query's many lookups do not each add an abort listener. */
+  private readonly waits = new WeakMap<AbortSignal, Map<ResourceKind, Promise<void>>>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly direct?: DirectList,
@@ -32,11 +35,21 @@ export class StoreReader implements ClusterReader {
   /** Throws what a read of this kind must fail with, or says whether to read it live. */
   private async ready(kind: ResourceKind, signal: AbortSignal | undefined): Promise<'store' | 'direct'> {
     signal?.throwIfAborted();
-    await this.store.whenSettled(kind, signal);
+    await this.settled(kind, signal);
     const status = this.store.status(kind);
     if (status.direct && this.direct) return 'direct';
     if (!status.synced && status.error) throw status.error;
     return 'store';
+  }
+
+  private settled(kind: ResourceKind, signal: AbortSignal | undefined): Promise<void> {
+    const status = this.store.status(kind);
+    if (status.synced || status.error || status.direct || !signal) return this.store.whenSettled(kind, signal);
+    let perKind = this.waits.get(signal);
+    if (!perKind) this.waits.set(signal, (perKind = new Map()));
+    let wait = perKind.get(kind);
+    if (!wait) perKind.set(kind, (wait = this.store.whenSettled(kind, signal)));
+    return wait;
   }
 
   async list(kind: ResourceKind, namespace: string | null, options: ListOptions = {}): Promise<KubeObject[]> {
