@@ -9,7 +9,8 @@ export async function createSource(config: SourceConfig): Promise<ClusterSource>
     case 'demo':
       return SnapshotSource.load(demoSnapshotPath(), 'the built-in demo snapshot');
     case 'snapshot':
-      return SnapshotSource.load(config.path, `snapshot ${config.path}`);
+      // A file or directory is watched: edits reach the store (and subscribers) as changes.
+      return SnapshotSource.load(config.path, `snapshot ${config.path}`, { watch: true });
     case 'kube': {
       const { KubeSource } = await import('./kube/kube-source.js');
       return KubeSource.create(config);
