@@ -20,11 +20,22 @@ export class ClusterLoaders {
   constructor(
     private readonly reader: ClusterReader,
     readonly signal?: AbortSignal,
+    /**
+     * Epoch ms after which reads are refused. The signal's timer only fires when the event
+     * loop gets a turn, and a long chain of resolved promises never gives it one, so the
+     * clock is checked as well.
+     */
+    private readonly deadlineAt?: number,
   ) {
     this.loaders = new Map(RESOURCE_KINDS.map((kind) => [kind, this.loaderFor(kind)]));
   }
 
   list(kind: ResourceKind, namespace: string | null): Promise<KubeObject[]> {
+    try {
+      this.checkDeadline(`Reading ${kind} objects`, kind);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.loaders.get(kind)!.load(namespace ?? ALL_NAMESPACES);
   }
 
@@ -66,9 +77,9 @@ export class ClusterLoaders {
   }
 
   /** Throws DEADLINE_EXCEEDED once the request's deadline has passed or its client went away. */
-  checkDeadline(what: string): void {
-    if (this.signal?.aborted) {
-      throw new PipelineApiError('DEADLINE_EXCEEDED', `${what} was cancelled: the query's deadline passed or its client went away.`, undefined, { cause: this.signal.reason });
+  checkDeadline(what: string, kind?: ResourceKind): void {
+    if (this.signal?.aborted || (this.deadlineAt !== undefined && Date.now() > this.deadlineAt)) {
+      throw new PipelineApiError('DEADLINE_EXCEEDED', `${what} was cancelled: the query's deadline passed or its client went away.`, kind ? { kind } : undefined, { cause: this.signal?.reason });
     }
   }
 
@@ -77,7 +88,7 @@ export class ClusterLoaders {
     if (!promise) {
       promise = (async () => {
         try {
-          this.signal?.throwIfAborted();
+          this.checkDeadline(`Reading ${kind} objects`, kind);
           return await read();
         } catch (error) {
           throw this.asError(error, kind);

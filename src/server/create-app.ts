@@ -135,7 +135,7 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, subscriptio
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
       // The one place a request's reader is built; subscriptions build one per event here too.
       const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
-        new PipelineService(new ClusterLoaders(wrap(source.readerFor({ requestId, signal: deadline })), deadline));
+        new PipelineService(new ClusterLoaders(wrap(source.readerFor({ requestId, signal: deadline })), deadline, Date.now() + limits.queryTimeoutMs));
       return {
         requestId,
         logger: logger.child({ requestId }),
