@@ -87,6 +87,7 @@ describe('subscription { pipeline }', () => {
     const gone = (await events.next()).value!;
     expect(gone.data.data).toEqual({ pipeline: null });
     expect(gone.data.errors[0].extensions.code).toBe('PIPELINE_NOT_FOUND');
+    expect(gone.data.errors[0].extensions.requestId).toEqual(expect.any(String));
     expect((await events.next()).value).toEqual({ event: 'complete', data: null });
     source.store.upsert('Pipeline', definition);
     controller.abort();

@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LivePipelineEvent } from '../approaches/live-pipeline.js';
 import type { GraphQLContext } from '../schema/context.js';
@@ -31,7 +31,12 @@ export function useFreshContextPerEvent(): Plugin<GraphQLContext> {
             const payload = item.value;
             const base = args.contextValue as GraphQLContext;
             const contextValue = carriesService(payload) ? { ...base, pipelines: payload.service } : base;
-            return { done: false, value: await execute({ ...args, rootValue: payload, contextValue }) };
+            const result = await execute({ ...args, rootValue: payload, contextValue });
+            // As for queries, every error of every event carries the request id.
+            const errors = result.errors?.map(
+              (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, requestId: base.requestId } }),
+            );
+            return { done: false, value: errors ? { ...result, errors } : result };
           },
           async return() {
             await source.return?.();
