@@ -104,6 +104,15 @@ describe('--auth token: authentication', () => {
     expect(h.reviewer.tokenReviews).toHaveLength(2);
   });
 
+  it('makes one review for a burst of concurrent requests by one caller', async () => {
+    const h = await harness();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.query(TOKENS.bob, PIPELINE_QUERY, HYBRID)));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(h.reviewer.tokenReviews).toHaveLength(1);
+    const questions = h.reviewer.listQuestions.map((q) => `${q.resource} ${q.namespace}`);
+    expect(questions.length).toBe(new Set(questions).size);
+  });
+
   it('never trusts a cached answer past the expiry of a JWT', async () => {
     const h = await harness();
     const exp = Math.floor(h.clock.now / 1000) + 3; // 3 s, well inside the 10 s cache period
@@ -173,6 +182,18 @@ describe('--auth token: authorization', () => {
       expect(real.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(real).toEqual(missing);
     }
+  });
+
+  it('gives the same answer for an existing and a missing pipeline also when one document lists all namespaces too', async () => {
+    // The loaders serve a by-namespace read from an all-namespace one of the same kind in the
+    // same batch: the caller then gets "not found" rather than FORBIDDEN, but never more.
+    const h = await harness();
+    const same = { 'x-request-id': 'batched' };
+    const document = (name: string) => `{ pipelines(approach: CM) { name } pipeline(approach: CM, name: "${name}", namespace: "flux-system") { name } }`;
+    const real = await h.query(TOKENS.carol, document('example-pipeline'), undefined, same);
+    const missing = await h.query(TOKENS.carol, document('no-such-pipeline'), undefined, same);
+    expect(real.data).toEqual({ pipelines: [], pipeline: null });
+    expect(JSON.stringify(real).replaceAll('example-pipeline', 'NAME')).toEqual(JSON.stringify(missing).replaceAll('no-such-pipeline', 'NAME'));
   });
 
   it('leaves out of `pipelines` what a user may not read, without counting it', async () => {

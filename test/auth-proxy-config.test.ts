@@ -45,7 +45,7 @@ describe('--auth proxy', () => {
     const client = clientAt(url);
     const answer = await client.query(CM_QUERY, undefined, { 'x-forwarded-user': 'alice@example.com', 'x-forwarded-groups': 'team-a, viewers' });
     expect(answer).toEqual({ status: 200, data: { pipelines: [{ name: 'example-pipeline' }] } });
-    expect(reviewer.listQuestions[0]!.identity).toEqual({ user: 'alice@example.com', groups: ['team-a', 'viewers'] });
+    expect(reviewer.listQuestions[0]!.identity).toEqual({ user: 'alice@example.com', groups: ['system:authenticated', 'team-a', 'viewers'] });
     // Without the group, the same user reads nothing.
     const alone = await client.query(CM_QUERY, undefined, { 'x-forwarded-user': 'alice@example.com' });
     expect(alone).toEqual({ status: 200, data: { pipelines: [] } });

@@ -2,6 +2,8 @@ import { BlockList, isIP } from 'node:net';
 import type { TrustedNetwork } from '../config.js';
 import type { Authentication, Authenticator } from './auth-plugin.js';
 
+const AUTHENTICATED = 'system:authenticated';
+
 export interface ProxyAuthOptions {
   trusted: TrustedNetwork[];
   userHeader: string;
@@ -26,10 +28,13 @@ export function proxyAuthenticator({ trusted, userHeader, groupsHeader }: ProxyA
       }
       const user = request.headers.get(userHeader)?.trim();
       if (!user) return refused('The authenticating proxy did not say who the user is.', `no ${userHeader} header from the proxy`);
-      const groups = (request.headers.get(groupsHeader) ?? '')
+      const named = (request.headers.get(groupsHeader) ?? '')
         .split(',')
         .map((g) => g.trim())
         .filter(Boolean);
+      // As the API server does for every user it authenticates (its own request-header proxy
+      // included), so grants to all authenticated users apply here too.
+      const groups = [...new Set([...named, AUTHENTICATED])];
       return { identity: { user, groups } };
     },
   };
