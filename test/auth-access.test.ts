@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createSource } from '../src/cluster/create-source.js';
 import type { ClusterSource } from '../src/cluster/reader.js';
 import { createLogger } from '../src/logger.js';
+import { TokenAuthenticator } from '../src/cluster/access/token-authenticator.js';
 import { appAccess } from '../src/server/auth-setup.js';
+import { bearerAuthenticator } from '../src/server/auth-token.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { configMap, fixtureSource, kustomization, PIPELINE_LABEL } from './support/fixtures.js';
@@ -150,6 +152,23 @@ describe('--auth token: authentication', () => {
     const response = await h.app.fetch('http://test.local/graphql', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Authorization');
+  });
+});
+
+describe('--auth token: re-checking a long-lived request (what a subscription asks per event)', () => {
+  it('says the caller is still authenticated until the API server stops accepting the token and the cache period ends', async () => {
+    const reviewer = new FakeAccessReviewer();
+    reviewer.tokens.set(TOKENS.alice, { user: 'alice', groups: [] });
+    const clock = { now: 0 };
+    const authenticator = bearerAuthenticator(new TokenAuthenticator(reviewer, { ttlMs: 10_000, now: () => clock.now }));
+    const result = await authenticator.authenticate(new Request('http://test.local/graphql', { headers: { authorization: `Bearer ${TOKENS.alice}` } }), undefined);
+    if (!('identity' in result) || !result.recheck) throw new Error('not authenticated');
+    expect(await result.recheck()).toBe(true);
+    reviewer.tokens.delete(TOKENS.alice); // say, its ServiceAccount was deleted
+    expect(await result.recheck()).toBe(true); // within the cache period
+    clock.now += 10_001;
+    expect(await result.recheck()).toBe(false);
+    expect(reviewer.tokenReviews).toHaveLength(2);
   });
 });
 

@@ -15,4 +15,9 @@ export interface GraphQLContext {
    * re-checked (within the review cache's TTL) on every event.
    */
   readerFor(scope: RequestScope): ClusterReader;
+  /**
+   * Whether the caller's credentials still hold (cached like the first check): a
+   * subscription asks per event and ends with UNAUTHENTICATED when not.
+   */
+  stillAuthenticated(): Promise<boolean>;
 }

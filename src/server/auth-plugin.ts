@@ -15,7 +15,11 @@ export interface Refusal {
   challenge?: string;
 }
 
-export type Authentication = { identity: Identity } | { refused: Refusal };
+/**
+ * A caller let in. `recheck` asks again whether the same credentials still authenticate
+ * the same user (cached like the first check): for long-lived requests (subscriptions).
+ */
+export type Authentication = { identity: Identity; recheck?: () => Promise<boolean> } | { refused: Refusal };
 
 /**
  * Turns a request into a caller. `peer` is the address the connection came from
@@ -25,11 +29,20 @@ export interface Authenticator {
   authenticate(request: Request, peer: string | undefined): Promise<Authentication>;
 }
 
-const identities = new WeakMap<Request, Identity>();
+const identities = new WeakMap<Request, { identity: Identity; recheck?: () => Promise<boolean> }>();
 
 /** The caller the authentication plugin let in (undefined with `--auth none`, or before it ran). */
 export function identityOf(request: Request): Identity | undefined {
-  return identities.get(request);
+  return identities.get(request)?.identity;
+}
+
+/**
+ * Whether the request's caller is still authenticated (a ServiceAccount deleted, a token
+ * expired since the request began: false). Always true with `--auth none`, and for a proxy's
+ * caller (the proxy vouched for the connection). Rejects when the check cannot be made.
+ */
+export function stillAuthenticated(request: Request): Promise<boolean> {
+  return identities.get(request)?.recheck?.() ?? Promise.resolve(true);
 }
 
 /** The remote address of the connection, when Yoga is served by node:http. */
@@ -51,7 +64,7 @@ export function useAuthentication(authenticator: Authenticator, logger: Logger):
       return authenticator.authenticate(request, peerOf(serverContext)).then(
         (result) => {
           if ('identity' in result) {
-            identities.set(request, result.identity);
+            identities.set(request, { identity: result.identity, recheck: result.recheck });
             logger.debug({ requestId, user: result.identity.user }, 'authenticated');
             return;
           }

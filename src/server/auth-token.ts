@@ -22,8 +22,13 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
         return refused('The Authorization header is not "Bearer <token>".', 'malformed Authorization header', `${REALM}, error="invalid_request"`);
       }
       try {
-        const identity = await tokens.authenticate(match[1]!);
-        if (identity) return { identity };
+        const token = match[1]!;
+        const identity = await tokens.authenticate(token);
+        if (identity) {
+          // Held only in this closure, for as long as the request lives.
+          const recheck = async () => (await tokens.authenticate(token))?.user === identity.user;
+          return { identity, recheck };
+        }
         return refused('The bearer token was not accepted by the Kubernetes API server (unknown, expired or revoked).', 'token rejected by TokenReview', `${REALM}, error="invalid_token"`);
       } catch (error) {
         const message = error instanceof PipelineApiError ? error.message : 'Could not verify the bearer token; try again later.';

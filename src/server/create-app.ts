@@ -9,7 +9,7 @@ import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/read
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
-import { identityOf, useAuthentication, type Authenticator } from './auth-plugin.js';
+import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
 import { maskError } from './error-masking.js';
 import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
@@ -130,6 +130,7 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: A
         requestId,
         scope,
         readerFor,
+        stillAuthenticated: () => stillAuthenticated(request),
         logger: logger.child({ requestId }),
         pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
       };
