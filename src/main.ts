@@ -5,6 +5,7 @@ import { ConfigError, parseServerConfig, SERVER_USAGE } from './config.js';
 import { createSource } from './cluster/create-source.js';
 import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
+import { accessFromConfig } from './server/auth-setup.js';
 import { createApp, DEFAULT_SUBSCRIPTIONS } from './server/create-app.js';
 import { createHttpServer } from './server/http-server.js';
 
@@ -24,9 +25,10 @@ async function main(): Promise<void> {
     if (event.stale || event.error) logger.warn({ kind: event.kind, stale: event.stale, error: event.error?.message }, 'store feed failing');
     else logger.info({ kind: event.kind }, 'store feed in sync');
   });
+  const access = await accessFromConfig(config, logger);
   let draining = false;
   const server = createHttpServer({
-    app: createApp({ source, logger, limits: config.limits, subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions } }),
+    app: createApp({ source, logger, limits: config.limits, access, subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions } }),
     source,
     logger,
     isDraining: () => draining,

@@ -23,6 +23,8 @@ export interface LivePipelineOptions {
   signal?: AbortSignal;
   /** Called once when the stream ends, however it ends. */
   onClose?: () => void;
+  /** Whether the caller's credentials still hold; asked before every event. */
+  stillAuthenticated?: () => Promise<boolean>;
 }
 
 /** Errors after which the stream goes on: a definition being edited may become valid again. */
@@ -79,6 +81,9 @@ export function livePipeline(approach: Approach, namespace: string, name: string
     const service = options.newService(next);
     recorder = next;
     try {
+      if (options.stillAuthenticated && !(await options.stillAuthenticated())) {
+        throw new PipelineApiError('UNAUTHENTICATED', 'The caller\'s credentials are no longer valid: the subscription ends.');
+      }
       return { pipeline: await service.get(approach, namespace, name), error: null, service };
     } catch (error) {
       const code = error instanceof PipelineApiError ? error.code : null;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PipelineService } from '../approaches/pipeline-service.js';
-import type { ClusterReader, SourceEvent } from '../cluster/reader.js';
+import type { ClusterReader, RequestScope, SourceEvent } from '../cluster/reader.js';
 
 /** What subscriptions need beyond a query: fresh reads per event, the change feed, a cap. */
 export interface LiveContext {
@@ -26,4 +26,17 @@ export interface GraphQLContext {
   pipelines: PipelineService;
   logger: Logger;
   live?: LiveContext;
+  /** The request's scope (its caller's identity included). */
+  scope: RequestScope;
+  /**
+   * A reader for a scope, authorized for the scope's caller when callers are
+   * authenticated. A subscription builds fresh loaders from it per event, so access is
+   * re-checked (within the review cache's TTL) on every event.
+   */
+  readerFor(scope: RequestScope): ClusterReader;
+  /**
+   * Whether the caller's credentials still hold (cached like the first check): a
+   * subscription asks per event and ends with UNAUTHENTICATED when not.
+   */
+  stillAuthenticated(): Promise<boolean>;
 }

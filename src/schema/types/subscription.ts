@@ -36,6 +36,7 @@ builder.subscriptionField('pipeline', (t) =>
         coalesceMs: live.coalesceMs,
         signal: live.signal,
         onClose: release,
+        stillAuthenticated: () => context.stillAuthenticated(),
       });
     },
     resolve: (event: LivePipelineEvent) => {
