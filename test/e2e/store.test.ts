@@ -17,6 +17,7 @@ const cluster = useSharedCluster();
 const FAST = { staleGraceMs: 1_000, timing: { backoffMinMs: 100, backoffMaxMs: 1_000, retryMissingMs: 500 } };
 const NS = 'store-e2e';
 let kube: KubeClient;
+const kubeRequests: { kind: string; verb: string; code: string; seconds: number }[] = [];
 
 async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, ceilingMs = 60_000): Promise<T> {
   const deadline = Date.now() + ceilingMs;
@@ -55,9 +56,22 @@ const configMap = (name: string, value: string) => ({ apiVersion: 'v1', kind: 'C
 beforeAll(async () => {
   await loadDemo(cluster);
   await cluster.kubectl(['create', 'namespace', NS]);
-  kube = kubeClient(cluster.kubeconfigPath, undefined, FAST);
+  kube = kubeClient(cluster.kubeconfigPath, undefined, { ...FAST, onKubeRequest: (e) => kubeRequests.push(e) });
   await until(() => kube.source.checkReady(), (r) => r.ready, 'the store to sync');
 }, 300_000);
+
+describe('store figures for metrics', () => {
+  it('reports each finished API request once (kind, verb, code, seconds) and the store statistics', () => {
+    const configMaps = kubeRequests.filter((e) => e.kind === 'ConfigMap');
+    expect(configMaps.find((e) => e.verb === 'list')).toMatchObject({ code: '200', seconds: expect.any(Number) });
+    expect(configMaps.find((e) => e.verb === 'watch')).toMatchObject({ code: '200' });
+    expect(kubeRequests.every((e) => e.seconds >= 0)).toBe(true);
+    const stats = kube.source.storeStats();
+    expect(stats.objects.HelmRelease).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(stats.lastSyncAt).sort()).toEqual(Object.keys(stats.objects).sort());
+    expect(stats.lastSyncAt.Deployment).toBeGreaterThan(0);
+  });
+});
 
 describe('live updates from the API server', () => {
   it('brings a change made through the API server to a subscriber within 2 s', async () => {
