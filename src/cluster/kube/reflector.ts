@@ -154,7 +154,7 @@ export class Reflector {
       continueToken = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (continueToken);
-    this.store.replace(this.kind, items);
+    this.store.replace(this.kind, items, Date.now(), true);
     this.resourceVersion = resourceVersion;
     this.relists++;
   }

@@ -10,14 +10,14 @@ import { StoreReader } from '../store/store-reader.js';
 import { parseSnapshotFile, SnapshotError, yamlFilesUnder } from './load-snapshot.js';
 
 /** Fills a store with a complete set of objects: each kind replaced whole (absent kinds emptied). */
-export function fillStore(store: ObjectStore, objects: Iterable<KubeObject>): void {
+export function fillStore(store: ObjectStore, objects: Iterable<KubeObject>, projected = false): void {
   const byKind = new Map<ResourceKind, KubeObject[]>(RESOURCE_KINDS.map((k) => [k, []]));
   for (const object of objects) {
     const kind = resourceKindOf(object.apiVersion, object.kind);
     if (!kind) continue; // Namespaces, Services, sources: present in a snapshot, never read.
     byKind.get(kind)!.push(object);
   }
-  for (const [kind, list] of byKind) store.replace(kind, list);
+  for (const [kind, list] of byKind) store.replace(kind, list, Date.now(), projected);
 }
 
 /** Reads a fixed set of objects through a store of their own (tests build fakes from it). */
@@ -28,6 +28,13 @@ export class SnapshotReader extends StoreReader {
     super(store);
   }
 }
+
+/**
+ * A projected object with strings of its own. Strings a YAML parser returns are slices of
+ * the text it parsed, and a slice keeps the whole text alive: the objects of a 200 MB file
+ * would hold on to the file. A JSON round trip copies what is kept and lets the text go.
+ */
+const storedForm = (object: KubeObject): KubeObject => JSON.parse(JSON.stringify(projectObject(object))) as KubeObject;
 
 /** Edits closer together than this are read once (editors write a file in several steps). */
 const RELOAD_DELAY_MS = 100;
@@ -81,12 +88,12 @@ export class SnapshotSource implements ClusterSource {
         continue;
       }
       const shown = relative(process.cwd(), file) || file;
-      const objects = await parseSnapshotFile(file, shown, { project: projectObject });
+      const objects = await parseSnapshotFile(file, shown, { project: storedForm });
       next.set(file, { mtimeMs: info?.mtimeMs ?? 0, size: info?.size ?? 0, objects });
     }
     this.files.clear();
     for (const [file, state] of next) this.files.set(file, state);
-    fillStore(this.store, [...next.values()].flatMap((f) => f.objects));
+    fillStore(this.store, [...next.values()].flatMap((f) => f.objects), true);
   }
 
   private async startWatching(): Promise<void> {

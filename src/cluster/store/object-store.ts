@@ -26,7 +26,8 @@ export interface KindStatus {
 class KindTable {
   readonly objects = new Map<string, KubeObject>();
   readonly byNamespace = new Map<string, Map<string, KubeObject>>();
-  readonly indexes = new Map<IndexName, Map<string, Set<string>>>(
+  /** Index key → object key, or a Set of them when several objects share the key (most keys have one). */
+  readonly indexes = new Map<IndexName, Map<string, string | Set<string>>>(
     (Object.keys(INDEXES) as IndexName[]).map((name) => [name, new Map()]),
   );
   readonly status: KindStatus = { synced: false, error: null, stale: false, staleSince: null, lastSyncAt: null, watchRestarts: 0, direct: false };
@@ -94,8 +95,9 @@ export class ObjectStore {
   /** The objects an index holds under one key. */
   byIndex(kind: ResourceKind, index: IndexName, key: string): KubeObject[] {
     const table = this.table(kind);
-    const keys = table.indexes.get(index)?.get(key);
-    if (!keys) return [];
+    const entry = table.indexes.get(index)?.get(key);
+    if (entry === undefined) return [];
+    const keys = typeof entry === 'string' ? [entry] : entry;
     const out: KubeObject[] = [];
     for (const k of keys) {
       const o = table.objects.get(k);
@@ -176,10 +178,11 @@ export class ObjectStore {
   }
 
   /** An added or modified object (a watch event). Returns the change applied, if any. */
-  upsert(kind: ResourceKind, raw: KubeObject, at = Date.now()): StoreChange | null {
+  upsert(kind: ResourceKind, raw: KubeObject, at = Date.now(), projected = false): StoreChange | null {
     const table = this.table(kind);
     table.status.lastSyncAt = at;
-    const object = projectObject(raw);
+    // Already projected (a list read page by page, a parsed snapshot file): kept as is, not copied again.
+    const object = projected ? raw : projectObject(raw);
     const key = keyOf(object);
     const previous = table.objects.get(key);
     if (previous && sameVersion(previous, object)) return null;
@@ -208,13 +211,13 @@ export class ObjectStore {
    * events that turn the store into exactly that list, so listeners see every change once
    * and unchanged objects are not touched. Marks the kind synced and fresh.
    */
-  replace(kind: ResourceKind, objects: readonly KubeObject[], at = Date.now()): StoreChange[] {
+  replace(kind: ResourceKind, objects: readonly KubeObject[], at = Date.now(), projected = false): StoreChange[] {
     const table = this.table(kind);
     const changes: StoreChange[] = [];
     const seen = new Set<string>();
     for (const raw of objects) {
       seen.add(objectKey(raw.metadata.namespace, raw.metadata.name));
-      const change = this.upsert(kind, raw, at);
+      const change = this.upsert(kind, raw, at, projected);
       if (change) changes.push(change);
     }
     for (const [key, object] of [...table.objects]) {
@@ -263,9 +266,11 @@ export class ObjectStore {
     for (const [name, fn] of Object.entries(INDEXES) as [IndexName, (o: KubeObject) => string[]][]) {
       const index = table.indexes.get(name)!;
       for (const k of fn(object)) {
-        let set = index.get(k);
-        if (!set) index.set(k, (set = new Set()));
-        set.add(key);
+        const entry = index.get(k);
+        if (entry === undefined) index.set(k, key);
+        else if (typeof entry === 'string') {
+          if (entry !== key) index.set(k, new Set([entry, key]));
+        } else entry.add(key);
       }
     }
   }
@@ -279,9 +284,12 @@ export class ObjectStore {
     for (const [name, fn] of Object.entries(INDEXES) as [IndexName, (o: KubeObject) => string[]][]) {
       const index = table.indexes.get(name)!;
       for (const k of fn(object)) {
-        const set = index.get(k);
-        set?.delete(key);
-        if (set?.size === 0) index.delete(k);
+        const entry = index.get(k);
+        if (entry === key) index.delete(k);
+        else if (typeof entry === 'object') {
+          entry.delete(key);
+          if (entry.size === 1) index.set(k, entry.values().next().value!);
+        }
       }
     }
   }
