@@ -34,3 +34,33 @@ export function maskError(error: unknown, logger: Logger): GraphQLError {
     extensions: { ...graphqlError?.extensions, code: 'INTERNAL_SERVER_ERROR' },
   });
 }
+
+type LogCall = [level: 'debug' | 'warn' | 'error', object: object, message: string];
+const deferredLogs = new WeakMap<GraphQLError, LogCall[]>();
+
+/**
+ * maskError for where no request is known (Yoga's own masking of failures before
+ * execution): what it would log is kept with the masked error, and logged by whoever
+ * knows the request, via takeDeferredLog.
+ */
+export function maskErrorDeferringLog(error: unknown): GraphQLError {
+  const calls: LogCall[] = [];
+  const recorder = {
+    debug: (object: object, message: string) => calls.push(['debug', object, message]),
+    warn: (object: object, message: string) => calls.push(['warn', object, message]),
+    error: (object: object, message: string) => calls.push(['error', object, message]),
+  } as unknown as Logger;
+  const masked = maskError(error, recorder);
+  if (calls.length > 0) deferredLogs.set(masked, calls);
+  return masked;
+}
+
+/** The log calls kept for a masked error (once), to run against a request's logger. */
+export function takeDeferredLog(error: GraphQLError): ((logger: Logger) => void) | undefined {
+  const calls = deferredLogs.get(error);
+  if (!calls) return undefined;
+  deferredLogs.delete(error);
+  return (logger) => {
+    for (const [level, object, message] of calls) logger[level](object, message);
+  };
+}
