@@ -4,7 +4,9 @@ import type { ClusterSource } from '../src/cluster/reader.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsRegistry } from '../src/metrics.js';
+import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../src/server/create-app.js';
+import { createHttpServer } from '../src/server/http-server.js';
 import { BRACKET_MARGIN, checkDocumentShape, DocumentCache, estimateDocumentBytes, parseBounded, scanDocument } from '../src/server/document-limits.js';
 import { demoSource } from './support/demo-app.js';
 import { clientFor, expectNoErrors } from './support/graphql-client.js';
@@ -194,5 +196,35 @@ describe('the error contract before execution', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ requestId: 'boom-1', msg: 'unexpected error' });
     expect(logged[0]!.err.message).toContain('secret-detail');
+  });
+
+  it('logs it under the request id through the HTTP server too (the request\'s async scope)', async () => {
+    const { logger, lines } = capturingLogger();
+    const failing: ClusterSource = {
+      description: 'failing',
+      readerFor: () => {
+        throw new Error('reader exploded');
+      },
+      checkReady: async () => ({ ready: true, message: 'ok' }),
+    };
+    const server = createHttpServer({ app: await app(logger, failing), source: failing, logger, isDraining: () => false, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'boom-2' },
+        body: JSON.stringify({ query: '{ pipelines { name } }' }),
+      });
+      expect((await response.json()).errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'boom-2' });
+      const logged = lines.filter((l) => l.level === 'error');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ requestId: 'boom-2', msg: 'unexpected error' });
+      // Every line about the request names it.
+      for (const line of lines) expect(line.requestId).toBe('boom-2');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

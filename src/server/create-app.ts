@@ -111,8 +111,8 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
     // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
     parserAndValidationCache: false,
-    // No request here yet: what the masking logs waits for useErrorsWithRequestId.
-    maskedErrors: { maskError: maskErrorDeferringLog },
+    // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
+    maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
     plugins: [
       useCsrfPrevention(),
       useBoundedDocuments(limits),

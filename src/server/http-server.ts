@@ -5,7 +5,7 @@ import type { ClusterSource } from '../cluster/reader.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { countError, countRefusal, renderMetrics, trackConnection } from '../metrics.js';
 import type { App } from './create-app.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { inRequestScope, REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 
 export interface HttpServerOptions {
   app: App;
@@ -189,7 +189,8 @@ export function createHttpServer({ app, source, logger, isDraining, maxBodyBytes
         return sendJson(res, 413, bodyError(`The request body is ${length} bytes, over the limit of ${maxBodyBytes}.`, 'REQUEST_TOO_LARGE', requestId));
       }
     }
-    void app(req, res);
+    // Everything the app does for this request, also asynchronously, knows its id.
+    inRequestScope(requestId, () => void app(req, res));
   });
   refused = boundConnections(server, limits, logger);
   server.on('clientError', onClientError(logger));
