@@ -7,7 +7,7 @@ import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server/create-app.js';
 import { createHttpServer, createMetricsServer } from './server/http-server.js';
-import { startProcessMetrics } from './metrics.js';
+import { setStoreStatsProvider, startProcessMetrics, type StoreStats } from './metrics.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     serveMetrics: config.metricsPort === null,
   });
   startProcessMetrics();
+  // The store's figures for /metrics, from a source that keeps a store (contract 1); none otherwise.
+  setStoreStatsProvider(() => (source as { storeStats?: () => StoreStats | undefined }).storeStats?.());
   const { metricsPort } = config;
   const metricsServer = metricsPort === null ? null : createMetricsServer(config.limits);
   if (metricsServer && metricsPort !== null) {

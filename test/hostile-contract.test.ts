@@ -1,10 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSource } from '../src/cluster/reader.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsRegistry } from '../src/metrics.js';
-import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../src/server/create-app.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { BRACKET_MARGIN, checkDocumentShape, DocumentCache, estimateDocumentBytes, parseBounded, scanDocument } from '../src/server/document-limits.js';

@@ -155,6 +155,14 @@ describe('socket bounds (the server process, 127.0.0.1)', () => {
     expect(await metricValue(server.url, 'flux_pipelines_refusals_total', 'limit="request_timeout"')).toBeGreaterThan(0);
   });
 
+  it('answers what is not HTTP with 400 BAD_REQUEST and closes', async () => {
+    const c = await converse(port);
+    c.socket.write('HELLO THERE\r\n\r\n');
+    await within(c.closed, CEILING_MS, 'the connection was closed');
+    expect(c.received()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(jsonOf(c.received()).errors[0]).toEqual({ message: 'The request is not valid HTTP.', extensions: { code: 'BAD_REQUEST', requestId: expect.any(String) } });
+  });
+
   it('logs every refusal, and every other line about a request, with a request id', () => {
     const lines = server.logs();
     expect(lines.filter((l) => l.msg === 'request refused').length).toBeGreaterThan(0);
