@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSource } from '../src/cluster/reader.js';
-import { DEFAULT_LIMITS, type GraphQLLimits } from '../src/config.js';
+import { ConfigError, DEFAULT_LIMITS, parseServerConfig, type GraphQLLimits, type ServerConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsRegistry } from '../src/metrics.js';
 import { createApp, type App } from '../src/server/create-app.js';
@@ -226,5 +226,32 @@ describe('the error contract before execution', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('document limit configuration', () => {
+  const limitsOf = (argv: string[], env: Record<string, string> = {}) => (parseServerConfig(argv, env) as ServerConfig).limits;
+
+  it('reads the new limits from flags and environment variables, flags winning', () => {
+    expect(limitsOf(['--max-tokens', '300', '--max-fields', '90', '--max-fragments', '4', '--document-cache-bytes', '65536'])).toMatchObject({
+      maxTokens: 300,
+      maxFields: 90,
+      maxFragments: 4,
+      documentCacheBytes: 65536,
+    });
+    const env = { FLUX_PIPELINES_MAX_TOKENS: '400', FLUX_PIPELINES_MAX_FIELDS: '80', FLUX_PIPELINES_MAX_FRAGMENTS: '2', FLUX_PIPELINES_DOCUMENT_CACHE_BYTES: '1024' };
+    expect(limitsOf([], env)).toMatchObject({ maxTokens: 400, maxFields: 80, maxFragments: 2, documentCacheBytes: 1024 });
+    expect(limitsOf(['--max-tokens', '500'], env).maxTokens).toBe(500);
+  });
+
+  it('refuses a depth the parser could not be kept safe at, and bad numbers, naming the option', () => {
+    expect(() => limitsOf(['--max-depth', '101'])).toThrow(new ConfigError('max-depth must be at most 100, got "101"'));
+    expect(() => limitsOf(['--max-tokens', 'lots'])).toThrow(new ConfigError('max-tokens must be a positive integer, got "lots"'));
+  });
+
+  it('takes effect in the app', async () => {
+    const app = createApp({ source: await demoSource(), logger: createLogger('silent'), limits: limitsOf(['--max-tokens', '5']) });
+    const answer = await clientFor(app).query('{ pipelines { name stages { name } } }');
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'TOO_MANY_TOKENS', limit: 5 });
   });
 });
