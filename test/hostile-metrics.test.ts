@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, parseServerConfig, type ServerConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -12,6 +13,7 @@ import {
   trackSubscription,
 } from '../src/metrics.js';
 import { createApp } from '../src/server/create-app.js';
+import { useRequestMetrics } from '../src/server/hardening.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { demoSource } from './support/demo-app.js';
 import { clientAt } from './support/graphql-client.js';
@@ -179,6 +181,48 @@ describe('/metrics on the API port', () => {
       else expect(metric.name).not.toMatch(/_total$/);
       if (metric.type === 'histogram') expect(metric.name).toMatch(/_seconds$/);
     }
+  });
+});
+
+describe('the open-subscriptions gauge, from Yoga\'s subscription results', () => {
+  it('counts a subscription while its stream is open, and stops when its client goes', async () => {
+    // A schema of its own: the service's schema has no subscriptions yet.
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { ok: Boolean } type Subscription { ticks: Int }',
+        resolvers: {
+          Subscription: {
+            ticks: {
+              async *subscribe() {
+                for (let i = 0; ; i++) {
+                  yield { ticks: i };
+                  await new Promise((r) => setTimeout(r, 20));
+                }
+              },
+            },
+          },
+        },
+      }),
+      plugins: [useRequestMetrics()],
+    });
+    const gauge = async () => (await metricsRegistry.getSingleMetric('flux_pipelines_open_subscriptions')!.get()).values[0]!.value;
+    const base = await gauge();
+    const controller = new AbortController();
+    const response = await yoga.fetch('http://test.local/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { ticks }' }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('"ticks":1')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(await gauge()).toBe(base + 1);
+    controller.abort();
+    await reader.cancel().catch(() => {});
+    const deadline = Date.now() + 5_000;
+    while ((await gauge()) !== base && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(await gauge()).toBe(base);
   });
 });
 

@@ -1,7 +1,7 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
-import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider } from '../metrics.js';
+import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
 import { DocumentCache, parseBounded } from './document-limits.js';
 import { queryLimitsRule } from './query-cost.js';
 import { requestIdOf } from './request-id.js';
@@ -106,7 +106,9 @@ export function useBoundedDocuments(limits: GraphQLLimits): Plugin & { cache: Do
 /**
  * Request metrics: one count and one duration per GraphQL result, labelled with the
  * operation name (bounded: see operationLabel) and the outcome; one count per error code;
- * one refusal per limit that refused it.
+ * one refusal per limit that refused it; and the open-subscriptions gauge, from the moment
+ * a subscription's stream exists until it ends or its client goes (contract 3, wired here
+ * so the subscription code needs no metrics of its own).
  */
 export function useRequestMetrics(): Plugin {
   const started = new WeakMap<Request, number>();
@@ -120,6 +122,14 @@ export function useRequestMetrics(): Plugin {
       const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
       return ({ result }) => {
         if (request && result.length === 0) operationNames.set(request, getOperationAST(documentAST, params?.operationName)?.name?.value);
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result }) {
+          if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return undefined;
+          return { onEnd: trackSubscription() };
+        },
       };
     },
     onResultProcess({ request, result }) {
