@@ -25,6 +25,8 @@ const KIND_OF_PLURAL: Record<string, string> = {
   kustomizations: 'Kustomization',
   helmreleases: 'HelmRelease',
   deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
 };
 function listCall(request: string): string | null {
   const match = /^GET \/apis?\/(?:[^/]+\/)?[^/]+\/namespaces\/([^/]+)\/([^/?]+)(?:\?.*)?$/.exec(request);
