@@ -51,7 +51,12 @@ function byKey(components: readonly ComponentVersion[]): Map<string, ComponentVe
   return map;
 }
 
-const versionsOf = (list: readonly ComponentVersion[]) => [...new Set(list.map((c) => c.version ?? '(untagged)'))].sort().join(', ');
+/** One version as it is (null included); several as a sorted, comma-separated list. */
+function versionsOf(list: readonly ComponentVersion[]): string | null {
+  const versions = [...new Set(list.map((c) => c.version))];
+  if (versions.length === 1) return versions[0]!;
+  return versions.map((v) => v ?? (list[0]!.type === 'IMAGE' ? '(untagged)' : '(unknown)')).sort().join(', ');
+}
 
 /**
  * The drift from `upstream` to `downstream`, in upstream's component order, then the
