@@ -92,6 +92,15 @@ const shop = [
   helmRelease('elsewhere', 'stray', label),
 ];
 
+describe('Query.node input', () => {
+  it('refuses an over-long id before reading anything', async () => {
+    const source = fixtureSource(shop);
+    const response = await clientFor(appFor(source)).query(`{ node(id: "Deployment:dev/${'a'.repeat(1100)}") { id } }`);
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(source.calls).toEqual([]);
+  });
+});
+
 describe('insights on edge-case fixtures', () => {
   const run = async (objects: KubeObject[], failures = {}, approach = 'HYBRID', name = 'shop') =>
     clientFor(appFor(fixtureSource(objects, failures))).query(INSIGHTS, { approach, name });
