@@ -32,6 +32,12 @@ function condition(object: KubeObject, type: string): ConditionSummary {
   };
 }
 
+function isStale(object: KubeObject): boolean {
+  const generation = object.metadata.generation;
+  const observed = numberAt(object.status, 'observedGeneration');
+  return typeof generation === 'number' && observed !== null && observed < generation;
+}
+
 /** Flux inventory ids are `<namespace>_<name>_<group>_<kind>`; none of those parts may hold '_'. */
 function inventoryWorkloads(object: KubeObject): { kind: WorkloadKind; namespace: string; name: string }[] | null {
   const entries = at(object.status, 'inventory', 'entries');
@@ -69,6 +75,7 @@ function base(object: KubeObject) {
     readiness: readiness(object),
     reconciling: condition(object, 'Reconciling'),
     stalled: condition(object, 'Stalled'),
+    stale: isStale(object),
     suspended: at(object.spec, 'suspend') === true,
     lastAttemptedRevision: stringAt(object.status, 'lastAttemptedRevision'),
   };

@@ -59,6 +59,7 @@ export class PipelineInsights {
       ready: release.readiness,
       reconciling: release.reconciling,
       stalled: release.stalled,
+      stale: release.stale,
       workloads: workloads instanceof Error ? null : workloads.map((w) => ({ ...w, subject: subjectOf(w) })),
     });
   }

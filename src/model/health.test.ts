@@ -18,6 +18,7 @@ const release = (extra: Partial<ReleaseHealthInput> = {}): ReleaseHealthInput =>
   ready: cond('True', 'ReconciliationSucceeded'),
   reconciling: none,
   stalled: none,
+  stale: false,
   workloads: [workload()],
   ...extra,
 });
@@ -47,6 +48,11 @@ describe('releaseHealth', () => {
     expect(releaseHealth(release({ ready: cond('False', 'UpgradeFailed') }))).toMatchObject({ health: 'FAILED', condition: 'Ready' });
     const retrying = release({ ready: cond('False', 'UpgradeFailed'), reconciling: cond('True', 'ProgressingWithRetry') });
     expect(releaseHealth(retrying).health).toBe('FAILED');
+  });
+
+  it('is PROGRESSING when Ready is about an older generation than the spec', () => {
+    expect(releaseHealth(release({ stale: true }))).toMatchObject({ health: 'PROGRESSING', message: expect.stringContaining('observedGeneration') });
+    expect(releaseHealth(release({ stale: true, ready: cond('False', 'UpgradeFailed') })).health).toBe('FAILED');
   });
 
   it('is UNKNOWN without a Ready condition, and when its workloads cannot be read', () => {

@@ -38,6 +38,8 @@ export interface ReleaseHealthInput {
   ready: ConditionSummary;
   reconciling: ConditionSummary;
   stalled: ConditionSummary;
+  /** The controller has not yet observed the latest spec (status.observedGeneration < metadata.generation). */
+  stale: boolean;
   /** null when the workloads could not be read. */
   workloads: WorkloadHealthInput[] | null;
 }
@@ -69,10 +71,11 @@ const because = (c: ConditionSummary) => [c.reason, c.message].filter(Boolean).j
  *    Ready=Unknown → PROGRESSING;
  * 4. Ready=False → FAILED;
  * 5. no Ready condition → UNKNOWN (never reconciled, or not by Flux);
- * 6. Ready=True but its workloads could not be read → UNKNOWN;
- * 7. Ready=True and a workload's rollout exceeded its deadline → FAILED;
- * 8. Ready=True and a workload with fewer ready or updated replicas than desired → PROGRESSING;
- * 9. otherwise HEALTHY.
+ * 6. Ready=True but for an older generation of the spec (a change not yet reconciled) → PROGRESSING;
+ * 7. Ready=True but its workloads could not be read → UNKNOWN;
+ * 8. Ready=True and a workload's rollout exceeded its deadline → FAILED;
+ * 9. Ready=True and a workload with fewer ready or updated replicas than desired → PROGRESSING;
+ * 10. otherwise HEALTHY.
  */
 export function releaseHealth(input: ReleaseHealthInput): HealthVerdict {
   const { subject, ready, reconciling, stalled } = input;
@@ -85,6 +88,7 @@ export function releaseHealth(input: ReleaseHealthInput): HealthVerdict {
   if (ready.status === 'Unknown') return verdict('PROGRESSING', `${who} is not ready yet: ${because(ready) || 'Ready is Unknown'}.`, subject, 'Ready');
   if (ready.status === 'False') return verdict('FAILED', `${who} is not ready: ${because(ready) || 'Ready is False'}.`, subject, 'Ready');
   if (ready.status !== 'True') return verdict('UNKNOWN', `${who} has no Ready condition: it has not been reconciled.`, subject, 'Ready');
+  if (input.stale) return verdict('PROGRESSING', `${who} has a spec change the controller has not reconciled yet (observedGeneration is behind generation).`, subject, 'Ready');
   if (input.workloads === null) return verdict('UNKNOWN', `${who} is ready, but its workloads could not be read.`, subject);
   const failed = input.workloads.find((w) => w.rolloutFailed);
   if (failed) return verdict('FAILED', `${describeSubject(failed.subject)} (of ${who}) exceeded its rollout deadline.`, failed.subject);

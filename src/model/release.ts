@@ -30,6 +30,8 @@ interface ReleaseBase {
   /** Flux's Reconciling and Stalled conditions (kstatus), for health. */
   reconciling: ConditionSummary;
   stalled: ConditionSummary;
+  /** status.observedGeneration is behind metadata.generation: the latest spec is not reconciled yet. */
+  stale: boolean;
   suspended: boolean;
   /** What is applied now, in the controller's own terms. */
   revision: string | null;

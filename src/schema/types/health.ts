@@ -6,9 +6,10 @@ export const HealthEnum = builder.enumType('Health', {
   description: [
     'How healthy a release, stage or pipeline is. A release takes the first rule that applies:',
     '(1) spec.suspend → SUSPENDED; (2) Stalled=True → FAILED; (3) Reconciling=True (except reason ProgressingWithRetry) or Ready=Unknown → PROGRESSING;',
-    '(4) Ready=False → FAILED; (5) no Ready condition → UNKNOWN; (6) Ready=True but its workloads could not be read → UNKNOWN;',
-    '(7) a workload whose rollout exceeded its progress deadline → FAILED; (8) a workload with fewer ready or updated replicas than desired → PROGRESSING;',
-    '(9) otherwise HEALTHY. A stage is as healthy as its worst release, and UNKNOWN when it, or one of its releases, could not be read, or it has no releases.',
+    '(4) Ready=False → FAILED; (5) no Ready condition → UNKNOWN; (6) Ready=True but for an older generation (status.observedGeneration behind metadata.generation) → PROGRESSING;',
+    '(7) Ready=True but its workloads could not be read → UNKNOWN;',
+    '(8) a workload whose rollout exceeded its progress deadline → FAILED; (9) a workload with fewer ready or updated replicas than desired → PROGRESSING;',
+    '(10) otherwise HEALTHY. A stage is as healthy as its worst release, and UNKNOWN when it, or one of its releases, could not be read, or it has no releases.',
     'A pipeline is as healthy as its worst stage. From best to worst: HEALTHY, PROGRESSING, SUSPENDED, UNKNOWN, FAILED.',
   ].join(' '),
   values: {
