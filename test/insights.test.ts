@@ -181,6 +181,19 @@ describe('insights on edge-case fixtures', () => {
     expect(pipeline.diagnostics[0].message).toContain('(FORBIDDEN)');
   });
 
+  it('keeps what it knows of a release whose workloads cannot be read, and says the list is incomplete', async () => {
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list StatefulSet in namespace "staging".', { kind: 'StatefulSet', namespace: 'staging' });
+    const response = await run(shop, { 'StatefulSet staging': forbidden });
+    const staging = response.data!.pipeline.stages[1];
+    // The Kustomization's images are unknown (null, with the error); the chart of the HelmRelease is still known.
+    expect(staging.versions.map((v: any) => v?.key ?? null)).toEqual([null, 'chart:redis', null]);
+    expect(staging.releases.map((r: any) => r.health)).toEqual(['UNKNOWN', 'UNKNOWN']);
+    expect(response.data!.pipeline.drift).toEqual([null, null]);
+    const paths = response.errors!.map((e) => e.path!.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['pipeline.stages.1.versions.0', 'pipeline.stages.1.versions.2', 'pipeline.drift.0', 'pipeline.drift.1']));
+    expect(response.errors!.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+  });
+
   it('lists dangling refs, unsupported kinds, missing PipelineStages and missing namespaces', async () => {
     const objects = [
       ...['dev', 'flux-system'].map(namespaceObject),
