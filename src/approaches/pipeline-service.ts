@@ -5,9 +5,9 @@ import type { ResourceKind } from '../cluster/resources.js';
 import { PipelineApiError, describeObject, pipelineNotFound } from '../errors.js';
 import { RELEASE_KINDS, type Approach, type Pipeline, type ReleaseRef, type Stage } from '../model/pipeline.js';
 import type { Release } from '../model/release.js';
-import type { Workload } from '../model/workload.js';
+import { WORKLOAD_KINDS, type Workload } from '../model/workload.js';
 import { APPROACH_DEFINITIONS, allApproaches } from './registry.js';
-import { decodeDeployment } from './deployments.js';
+import { decodeWorkload } from './deployments.js';
 import { decodeRelease } from './flux-releases.js';
 import { isReleaseKind } from './release-refs.js';
 import { pipelineShapeOf } from './pipeline-shape.js';
@@ -18,7 +18,7 @@ import { decodeOnce } from './decode-cache.js';
 const DECODE_SLICE = 200;
 
 const decodedRelease = (o: KubeObject) => decodeOnce(o, 'release', decodeRelease);
-const decodedDeployment = (o: KubeObject) => decodeOnce(o, 'deployment', decodeDeployment);
+const decodedWorkload = (o: KubeObject) => decodeOnce(o, 'workload', decodeWorkload);
 
 /**
  * Answers pipeline questions for one request, over that request's loaders. Everything
@@ -26,7 +26,8 @@ const decodedDeployment = (o: KubeObject) => decodeOnce(o, 'deployment', decodeD
  * part's place, so the rest of the answer still resolves.
  */
 export class PipelineService {
-  constructor(private readonly loaders: ClusterLoaders) {}
+  /** Public so insights (src/approaches/insights.ts) read through the same per-request loaders. */
+  constructor(readonly loaders: ClusterLoaders) {}
 
   async get(approach: Approach, namespace: string, name: string): Promise<Pipeline> {
     const definition = APPROACH_DEFINITIONS[approach];
@@ -120,15 +121,17 @@ export class PipelineService {
   async workloadsOf(release: Release): Promise<Workload[]> {
     const selection = release.workloadSelection;
     if (selection.type === 'labels') {
-      const deployments = await this.loaders.listByLabels('Deployment', selection.namespace, selection.labels);
-      return deployments.map(decodedDeployment);
+      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => this.loaders.listByLabels(kind, selection.namespace, selection.labels)));
+      return perKind.flatMap((objects) => objects.map(decodedWorkload));
     }
-    const found = await Promise.all(selection.deployments.map(({ namespace, name }) => this.loaders.get('Deployment', namespace, name)));
-    // An inventory entry whose Deployment is gone is skipped: the release's own Ready condition reports drift.
-    return found
-      .filter((d): d is KubeObject => d !== null)
-      .sort(byNamespaceAndName)
-      .map(decodedDeployment);
+    const found = await Promise.all(selection.workloads.map(({ kind, namespace, name }) => this.loaders.get(kind, namespace, name)));
+    // An inventory entry whose workload is gone is skipped: the release's own Ready condition reports drift.
+    return WORKLOAD_KINDS.flatMap((kind) =>
+      found
+        .filter((d): d is KubeObject => d !== null && d.kind === kind)
+        .sort(byNamespaceAndName)
+        .map(decodedWorkload),
+    );
   }
 
   /** HYBRID/CM: releases carrying the pipeline label in the stage namespace, and only there. */

@@ -10,6 +10,9 @@ export const RESOURCE_KINDS = [
   'Kustomization',
   'HelmRelease',
   'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Namespace',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -21,7 +24,7 @@ export interface ResourceDescriptor {
   versions: readonly string[];
   /** Ours, not part of Kubernetes or Flux: a missing CRD means `make install` was not run. */
   ownCrd: boolean;
-  /** false for a cluster-scoped kind (e.g. Namespace); namespaced when omitted. */
+  /** False for cluster-scoped kinds (Namespace): they are only ever listed with namespace null. */
   namespaced?: boolean;
 }
 
@@ -56,6 +59,9 @@ export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
     ownCrd: false,
   },
   Deployment: { kind: 'Deployment', group: 'apps', plural: 'deployments', versions: ['v1'], ownCrd: false },
+  StatefulSet: { kind: 'StatefulSet', group: 'apps', plural: 'statefulsets', versions: ['v1'], ownCrd: false },
+  DaemonSet: { kind: 'DaemonSet', group: 'apps', plural: 'daemonsets', versions: ['v1'], ownCrd: false },
+  Namespace: { kind: 'Namespace', group: '', plural: 'namespaces', versions: ['v1'], ownCrd: false, namespaced: false },
 };
 
 /** Whether objects of this kind live in a namespace. */

@@ -10,8 +10,8 @@ import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
-import { maskError } from './error-masking.js';
-import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
+import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
+import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 
@@ -69,18 +69,26 @@ export const DEFAULT_SUBSCRIPTIONS: SubscriptionOptions = { maxOpen: 100, coales
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
- * Puts the request id on every error of a result, whether execution raised it or a check
- * before execution did (parse, validation, limits, batching).
+ * The contract every error of a result meets, whether execution raised it or a check
+ * before execution did (parse, validation, limits, batching, a request Yoga could not
+ * read): it carries the request id and a code, and nothing the client sent is echoed
+ * (Yoga puts the JSON parser's message, which quotes the body, in `originalError`).
+ * Unexpected failures that Yoga masked before there was a request logger are logged
+ * here, under the request id.
  */
-function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
+function useErrorsWithRequestId(logger: Logger): Plugin<GraphQLContext> {
   return {
     onResultProcess({ request, result, setResult }) {
       if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors?.length) return;
       const requestId = requestIdOf(request);
+      const requestLogger = logger.child({ requestId });
       const errors = result.errors.map((error) => {
-        if (error.extensions?.requestId) return error;
+        takeDeferredLog(error)?.(requestLogger);
+        const { originalError: _echo, ...extensions } = error.extensions ?? {};
+        const code = extensions.code ?? (error.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+        if (error.extensions?.requestId === requestId && error.extensions.code !== undefined && !('originalError' in error.extensions)) return error;
         const { nodes, source, positions, path, originalError } = error;
-        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...error.extensions, requestId } });
+        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...extensions, code, requestId } });
       });
       setResult({ ...result, errors });
     },
@@ -144,13 +152,18 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access, sub
     cors: false,
     logging: false,
     graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY, ...graphiqlHeaders } : false,
-    maskedErrors: { maskError: (error) => maskError(error, logger) },
+    // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
+    parserAndValidationCache: false,
+    // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
+    maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
     plugins: [
       ...(access ? [useAuthentication(access.authenticator, logger)] : []),
       useCsrfPrevention(),
+      useBoundedDocuments(limits),
       useQueryLimits(limits),
       useErrorContract(logger, limits.introspection),
-      useRequestIdOnEveryError(),
+      useErrorsWithRequestId(logger),
+      useRequestMetrics(),
       useFreshContextPerEvent(),
     ],
     context: ({ request }): GraphQLContext => {

@@ -2,6 +2,7 @@
 // that holds the demo: one set of expectations for both readers.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FOUR_QUERY, ALL_PIPELINES_QUERY, defineDemoQuerySuite } from '../queries/demo-expectations.js';
+import { defineDemoInsightsSuite } from '../queries/insights-expectations.js';
 import { expectNoErrors } from '../support/graphql-client.js';
 import { useSharedCluster } from './harness/shared-cluster.js';
 import { loadDemo } from './support/demo-cluster.js';
@@ -16,6 +17,8 @@ beforeAll(async () => {
 }, 300_000);
 
 defineDemoQuerySuite('real kube-apiserver', () => kube.client);
+// Health, drift, versions, whereDeployed, diagnostics (Namespaces read for real) and node().
+defineDemoInsightsSuite('real kube-apiserver', () => kube.client);
 
 describe('the watch-fed store against the real API server', () => {
   it('sends no request at all to the API server for queries once the store has synced', async () => {
