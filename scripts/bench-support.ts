@@ -90,6 +90,21 @@ export function rssMiB(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat, or null.
+ * On a shared machine wall-clock time includes waiting for a core; CPU time does not.
+ * Linux reports it in USER_HZ ticks, 100 per second on every mainstream kernel build.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Why a process that should be running is not, in a few words for the table. */
 export function describeExit(proc: Proc): string {
   const ended = proc.exit();
