@@ -114,7 +114,7 @@ export function describeExit(proc: Proc): string {
     return `out of memory (exit ${ended.code ?? ended.signal})`;
   }
   const lastLine = tail.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '';
-  return `exited ${ended.code ?? ended.signal}: ${lastLine.slice(0, 160)}`;
+  return `exited ${ended.code ?? ended.signal}: ${lastLine.slice(0, 300)}`;
 }
 
 export type Readiness = { ok: true; ms: number } | { ok: false; reason: string };
@@ -180,6 +180,8 @@ export interface LoadResult {
   p99: number | null;
   /** Answers that were not HTTP 2xx, failed the body check, or never came. */
   bad: number;
+  /** What the bad ones were, counted by kind (error message, HTTP status, or the start of a wrong body). */
+  badKinds: Record<string, number>;
 }
 
 /** p in [0, 100] of an ascending array, nearest rank; null when empty. */
@@ -205,6 +207,8 @@ export interface LoadTarget {
  */
 export async function load(target: LoadTarget, connections: number, seconds: number, timeoutSeconds: number, latencies?: number[]): Promise<LoadResult> {
   const own: number[] = [];
+  const badKinds: Record<string, number> = {};
+  const count = (kind: string) => (badKinds[kind] = (badKinds[kind] ?? 0) + 1);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -219,14 +223,28 @@ export async function load(target: LoadTarget, connections: number, seconds: num
       },
       (error, res) => (error ? reject(error) : resolve(res)),
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => own.push(responseTime));
+    instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+      own.push(responseTime);
+      if (status < 200 || status > 299) count(`HTTP ${status}`);
+    });
+    // Both are emitted by autocannon 9 but missing from its type definitions.
+    const events = instance as unknown as NodeJS.EventEmitter;
+    events.on('reqError', (error: Error) => count(`error: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    events.on('reqMismatch', (body: unknown) => count(`wrong body: ${String(body).slice(0, 80)}`));
   });
   own.sort((a, b) => a - b);
   latencies?.push(...own);
   const requests = result.requests.total;
   // autocannon counts a timeout among its errors too, so timeouts are not added again.
   const bad = result.non2xx + result.mismatches + result.errors;
-  return { seconds: result.duration, requests, rps: requests / result.duration, p50: percentile(own, 50), p99: percentile(own, 99), bad };
+  return { seconds: result.duration, requests, rps: requests / result.duration, p50: percentile(own, 50), p99: percentile(own, 99), bad, badKinds };
+}
+
+/** ", 4 bad answers (error: ECONNRESET ×4)", or '' when all were right. */
+export function badAnswers(result: LoadResult): string {
+  if (result.bad === 0) return '';
+  const kinds = Object.entries(result.badKinds).map(([kind, n]) => `${kind} ×${n}`).join('; ');
+  return `, ${result.bad} bad answers (${kinds || 'autocannon gave no reason'})`;
 }
 
 export const ms = (value: number | null | undefined, digits = 1): string => (value === null || value === undefined ? '—' : `${value.toFixed(digits)} ms`);
