@@ -236,7 +236,7 @@ interface ThroughputCase {
   /** The row label, e.g. "anonymous, demo source". */
   name: string;
   /** Starts what the case needs and returns its load target, or why it cannot run here. */
-  setup(ctx: BenchContext): Promise<{ target: LoadTarget; stop(): Promise<void> } | { skipped: string }>;
+  setup(ctx: BenchContext): Promise<{ target: LoadTarget; pid: number | null; stop(): Promise<void> } | { skipped: string }>;
 }
 
 /** Anyone, no credentials, the built-in demo snapshot: today's service as `npm start` runs it. */
@@ -248,6 +248,7 @@ const anonymousDemo: ThroughputCase = {
     record({ section: 'throughput', case: this.name, metric: 'start-up until /readyz 200', value: ms(service.startMs, 0), figure: service.startMs, unit: 'ms', target: '' });
     return {
       target: { url: service.url, queries: [readmeQuery('example-pipeline')], verify: looksLikePipeline },
+      pid: service.proc.pid,
       stop: () => service.proc.stop(),
     };
   },
@@ -270,7 +271,7 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
   const first = await query(bare.url, HELLO, 10_000);
   if (first.problem || JSON.stringify(first.body) !== HELLO_ANSWER) throw new Error(`bare Yoga answered wrongly: ${first.problem ?? JSON.stringify(first.body)}`);
 
-  const ready: { name: string; target: LoadTarget; stop(): Promise<void> }[] = [];
+  const ready: { name: string; target: LoadTarget; pid: number | null; stop(): Promise<void> }[] = [];
   for (const c of THROUGHPUT_CASES) {
     const set = await c.setup(ctx);
     if ('skipped' in set) {
@@ -293,15 +294,27 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
     const bareLatencies: number[] = [];
     let bareRequests = 0;
     let bareSeconds = 0;
+    // CPU seconds per request, beside req/s: on a shared machine req/s also measures who
+    // else wants the cores, while CPU per request is what each server itself spends.
+    let bareCpu = 0;
+    const cpuDuring = async <T>(pid: number | null, run: () => Promise<T>): Promise<[T, number | null]> => {
+      const before = pid === null ? null : cpuSeconds(pid);
+      const value = await run();
+      const after = pid === null ? null : cpuSeconds(pid);
+      return [value, before === null || after === null ? null : after - before];
+    };
     for (const r of ready) {
       const latencies: number[] = [];
       let requests = 0;
       let seconds = 0;
       let bad = 0;
+      let serviceCpu: number | null = 0;
       const ratios: number[] = [];
       for (let round = 1; round <= options.rounds; round++) {
-        const service = await load(r.target, options.connections, options.roundSeconds, 30, latencies);
-        const base = await load(bareTarget, options.connections, options.roundSeconds, 30, bareLatencies);
+        const [service, cpuUsed] = await cpuDuring(r.pid, () => load(r.target, options.connections, options.roundSeconds, 30, latencies));
+        const [base, bareCpuUsed] = await cpuDuring(bare.proc.pid, () => load(bareTarget, options.connections, options.roundSeconds, 30, bareLatencies));
+        serviceCpu = serviceCpu === null || cpuUsed === null ? null : serviceCpu + cpuUsed;
+        bareCpu += bareCpuUsed ?? 0;
         requests += service.requests;
         seconds += service.seconds;
         bad += service.bad;
@@ -323,6 +336,19 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
       const rps = requests / seconds;
       record({ section: 'throughput', case: r.name, metric: 'service req/s (all rounds)', value: rps.toFixed(0), figure: rps, unit: 'req/s', target: '' });
       record({ section: 'throughput', case: r.name, metric: 'service p50 / p99 (all rounds)', value: `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`, figure: percentile(latencies, 99), unit: 'ms (p99)', target: '' });
+      if (serviceCpu !== null && requests > 0 && bareRequests > 0 && bareCpu > 0) {
+        const servicePer = (serviceCpu / requests) * 1000;
+        const barePer = (bareCpu / bareRequests) * 1000;
+        record({
+          section: 'throughput',
+          case: r.name,
+          metric: 'CPU per request: service / bare (bare ÷ service = req/s ratio on a core of its own)',
+          value: `${servicePer.toFixed(2)} ms / ${barePer.toFixed(2)} ms → ${(barePer / servicePer).toFixed(2)}`,
+          figure: barePer / servicePer,
+          unit: 'ratio',
+          target: '≥ 0.75',
+        });
+      }
       if (bad > 0) record({ section: 'throughput', case: r.name, metric: 'bad answers under load', value: String(bad), figure: bad, unit: 'count', target: '0' });
       const overall = rps / (bareRequests / bareSeconds);
       ratios.sort((a, b) => a - b);
