@@ -102,6 +102,12 @@ export interface ClusterSource {
   /** Listens for changes and feed health; returns the unsubscribe. Absent: the source never changes. */
   subscribe?(listener: (event: SourceEvent) => void): () => void;
   storeStats?(): StoreStats;
+  /**
+   * Changes whenever an answer could change (an object, a feed's health or time of last
+   * sync); null when answers may change without notice (kinds read live). Absent: answers
+   * are not cached.
+   */
+  generation?(): number | null;
   /** Stops watches and file watchers; the source answers from what it holds afterwards. */
   stop?(): Promise<void>;
 }

@@ -39,4 +39,9 @@ export interface GraphQLContext {
    * subscription asks per event and ends with UNAUTHENTICATED when not.
    */
   stillAuthenticated(): Promise<boolean>;
+  /**
+   * Until when (epoch ms) this request's answer may be reused: the earliest expiry of the
+   * access decisions it relied on (Infinity when callers are not authorized one by one).
+   */
+  resultValidUntil?(): number;
 }

@@ -13,6 +13,7 @@ import { identityOf, stillAuthenticated, useAuthentication, type Authenticator }
 import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
 import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
+import { ResultCache, useResultCache } from './result-cache.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
@@ -48,7 +49,12 @@ export interface AppOptions {
   trackSubscription?: () => () => void;
   /** Per-user access (`--auth token|proxy`): who the caller is, and what they may read. Absent: `--auth none`. */
   access?: AppAccess;
+  /** Estimated bytes of query answers kept for reuse while the source is unchanged; 0: none. */
+  resultCacheBytes?: number;
 }
+
+/** Enough for a few hundred typical answers and a few of the largest (all pipelines of a big fleet). */
+export const DEFAULT_RESULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface AppAccess {
   authenticator: Authenticator;
@@ -123,7 +129,15 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger, limits = DEFAULT_LIMITS, access, subscriptions = DEFAULT_SUBSCRIPTIONS, trackSubscription }: AppOptions): App {
+export function createApp({
+  source,
+  logger,
+  limits = DEFAULT_LIMITS,
+  access,
+  subscriptions = DEFAULT_SUBSCRIPTIONS,
+  trackSubscription,
+  resultCacheBytes = DEFAULT_RESULT_CACHE_BYTES,
+}: AppOptions): App {
   let openSubscriptions = 0;
   const acquire = (): (() => void) | null => {
     if (openSubscriptions >= subscriptions.maxOpen) return null;
@@ -139,8 +153,10 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access, sub
   };
   // Every read of a scope goes through here: the source's reader, authorized for the
   // scope's caller when callers are authenticated. Subscriptions call it per event.
-  const readerFor = (scope: RequestScope): ClusterReader =>
-    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity)) : source.readerFor(scope);
+  const readerFor = (scope: RequestScope, onDecision?: (validUntil: number) => void): ClusterReader =>
+    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity, onDecision)) : source.readerFor(scope);
+  const generation = source.generation?.bind(source);
+  const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -165,16 +181,23 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access, sub
       useErrorsWithRequestId(logger),
       useRequestMetrics(),
       useFreshContextPerEvent(),
+      // Last: a served answer skips execution only, never the checks and limits before it.
+      ...(resultCache ? [resultCache] : []),
     ],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
       const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
+      let validUntil = Infinity;
+      const onDecision = (until: number) => {
+        validUntil = Math.min(validUntil, until);
+      };
       // Per-request loaders over the scope's (authorized) reader; subscriptions build new ones per event.
       const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
-        new PipelineService(new ClusterLoaders(wrap(readerFor({ ...scope, signal: deadline })), deadline, Date.now() + limits.queryTimeoutMs));
+        new PipelineService(new ClusterLoaders(wrap(readerFor({ ...scope, signal: deadline }, onDecision)), deadline, Date.now() + limits.queryTimeoutMs));
       return {
+        resultValidUntil: () => validUntil,
         requestId,
         scope,
         readerFor,

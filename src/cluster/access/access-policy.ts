@@ -58,8 +58,7 @@ export class AccessPolicy {
   /** May `identity` list `kind` in `namespace` ('' = in every namespace)? Rejects when the review fails. */
   mayList(identity: Identity, kind: ResourceKind, namespace: string): Promise<boolean> {
     const groups = [...new Set(identity.groups)].sort();
-    // JSON keeps the parts apart: no user or group name can forge another key.
-    const key = JSON.stringify([identity.user, groups, kind, namespace]);
+    const key = decisionKey(identity, kind, namespace);
     const { group, plural } = RESOURCES[kind];
     return this.decisions.get(key, async () => {
       const allowed = await this.reviewer.mayList({ identity: { user: identity.user, groups }, group, resource: plural, namespace });
@@ -67,14 +66,21 @@ export class AccessPolicy {
     });
   }
 
-  /** The authorizer of one request, for its caller (none: every read is refused). */
-  forRequest(identity: Identity | undefined): ReadAuthorizer {
+  /**
+   * The authorizer of one request, for its caller (none: every read is refused).
+   * `onDecision` hears, for every decision the request relied on, until when it is
+   * remembered (0: not remembered): an answer built on these decisions must not be reused
+   * after the earliest of them, or a revocation would outlive the TTL (the result cache).
+   */
+  forRequest(identity: Identity | undefined, onDecision?: (validUntil: number) => void): ReadAuthorizer {
     const decide = async (kind: ResourceKind, namespace: string): Promise<boolean> => {
       if (!identity) {
         throw new PipelineApiError('UNAUTHENTICATED', 'This request has no authenticated caller, so nothing may be read.', { kind });
       }
       try {
-        return await this.mayList(identity, kind, namespace);
+        const allowed = await this.mayList(identity, kind, namespace);
+        onDecision?.(this.decisions.expiryOf(decisionKey(identity, kind, namespace)) ?? 0);
+        return allowed;
       } catch (error) {
         throw new PipelineApiError(
           'KUBERNETES_UNAVAILABLE',
@@ -101,6 +107,11 @@ export class AccessPolicy {
       },
     };
   }
+}
+
+/** JSON keeps the parts apart: no user or group name can forge another key. */
+function decisionKey(identity: Identity, kind: ResourceKind, namespace: string): string {
+  return JSON.stringify([identity.user, [...new Set(identity.groups)].sort(), kind, namespace]);
 }
 
 function describe(kind: ResourceKind, namespace: string): string {

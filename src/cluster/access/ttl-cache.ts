@@ -37,6 +37,11 @@ export class TtlCache<V> {
     return computation;
   }
 
+  /** Until when (epoch ms) the value cached under `key` is kept; undefined when none is. */
+  expiryOf(key: string): number | undefined {
+    return this.entries.get(key)?.expiresAt;
+  }
+
   get size(): number {
     return this.entries.size;
   }

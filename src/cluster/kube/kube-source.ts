@@ -75,6 +75,10 @@ export class KubeSource implements ClusterSource {
     return this.store.subscribe(listener);
   }
 
+  generation(): number | null {
+    return this.store.generation();
+  }
+
   storeStats(): StoreStats {
     return this.store.stats();
   }

@@ -150,6 +150,10 @@ export class SnapshotSource implements ClusterSource {
     return this.store.subscribe(listener);
   }
 
+  generation(): number | null {
+    return this.store.generation();
+  }
+
   storeStats(): StoreStats {
     return this.store.stats();
   }

@@ -57,6 +57,7 @@ function sameVersion(a: KubeObject, b: KubeObject): boolean {
 export class ObjectStore {
   private readonly tables = new Map<ResourceKind, KindTable>();
   private readonly listeners = new Set<(event: SourceEvent) => void>();
+  private writes = 0;
 
   constructor(kinds: readonly ResourceKind[] = RESOURCE_KINDS) {
     for (const kind of kinds) this.tables.set(kind, new KindTable());
@@ -76,6 +77,17 @@ export class ObjectStore {
   }
 
   // ---- reads ----
+
+  /**
+   * Bumped by every write: an object change, a feed's health or freshness (stale, synced,
+   * time of last sync). An answer computed at one generation is still exact while the
+   * generation is the same (the result cache relies on it). Null while some kind is read
+   * live from the source (KindStatus.direct): such answers change without the store knowing.
+   */
+  generation(): number | null {
+    for (const table of this.tables.values()) if (table.status.direct) return null;
+    return this.writes;
+  }
 
   status(kind: ResourceKind): Readonly<KindStatus> {
     return this.table(kind).status;
@@ -180,6 +192,7 @@ export class ObjectStore {
   /** An added or modified object (a watch event). Returns the change applied, if any. */
   upsert(kind: ResourceKind, raw: KubeObject, at = Date.now(), projected = false): StoreChange | null {
     const table = this.table(kind);
+    this.writes++;
     table.status.lastSyncAt = at;
     // Already projected (a list read page by page, a parsed snapshot file): kept as is, not copied again.
     const object = projected ? raw : projectObject(raw);
@@ -196,6 +209,7 @@ export class ObjectStore {
   /** A deleted object (a watch event); only its namespace and name are used. */
   remove(kind: ResourceKind, raw: Pick<KubeObject, 'metadata'>, at = Date.now()): StoreChange | null {
     const table = this.table(kind);
+    this.writes++;
     table.status.lastSyncAt = at;
     const key = objectKey(raw.metadata.namespace, raw.metadata.name);
     const previous = table.objects.get(key);
@@ -231,6 +245,7 @@ export class ObjectStore {
 
   /** Marks a kind's time of last contact (a bookmark, a watch (re)start). */
   touch(kind: ResourceKind, at = Date.now()): void {
+    this.writes++;
     this.table(kind).status.lastSyncAt = at;
   }
 
@@ -242,6 +257,7 @@ export class ObjectStore {
 
   setStatus(kind: ResourceKind, patch: Partial<KindStatus>): void {
     const table = this.table(kind);
+    this.writes++;
     const before = { stale: table.status.stale, error: table.status.error };
     Object.assign(table.status, patch);
     const s = table.status;

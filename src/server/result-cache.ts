@@ -1,0 +1,140 @@
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Identity } from '../cluster/reader.js';
+import type { GraphQLContext } from '../schema/context.js';
+
+/** One remembered answer. */
+interface Entry {
+  result: ExecutionResult;
+  /** The source's generation the answer was computed at: it is exact while that holds. */
+  generation: number;
+  /** Epoch ms after which it must not be served (the earliest access decision it relied on). */
+  validUntil: number;
+  /** Estimated bytes held (see estimateBytes). */
+  bytes: number;
+}
+
+/**
+ * V8 holds a parsed JSON-like result in roughly two to four times its JSON length; three is
+ * the estimate the bound counts with.
+ */
+const estimateBytes = (result: ExecutionResult): number => 3 * JSON.stringify(result).length;
+
+/**
+ * Answers of queries, bounded by estimated bytes, least recently used dropped first.
+ * Every entry belongs to one source generation: once the generation moves on (an object
+ * changed, a feed went stale or came back, a sync was noted) every entry is dropped, since
+ * none can be served again.
+ */
+export class ResultCache {
+  private readonly entries = new Map<string, Entry>();
+  private generation = -1;
+  private held = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    readonly maxBytes: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get bytes(): number {
+    return this.held;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private advance(generation: number): void {
+    if (generation === this.generation) return;
+    this.entries.clear();
+    this.held = 0;
+    this.generation = generation;
+  }
+
+  get(key: string, generation: number): ExecutionResult | undefined {
+    this.advance(generation);
+    const entry = this.entries.get(key);
+    if (!entry || entry.generation !== generation || entry.validUntil <= this.now()) {
+      if (entry) this.drop(key, entry);
+      this.misses++;
+      return undefined;
+    }
+    // Most recently used last: eviction takes from the front.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    return entry.result;
+  }
+
+  set(key: string, generation: number, result: ExecutionResult, validUntil: number): void {
+    if (generation < this.generation || validUntil <= this.now()) return;
+    this.advance(generation);
+    const bytes = estimateBytes(result);
+    // One answer may not push out most of the others.
+    if (bytes > this.maxBytes / 2) return;
+    const previous = this.entries.get(key);
+    if (previous) this.drop(key, previous);
+    this.entries.set(key, { result, generation, validUntil, bytes });
+    this.held += bytes;
+    for (const [oldKey, old] of this.entries) {
+      if (this.held <= this.maxBytes) break;
+      this.drop(oldKey, old);
+    }
+  }
+
+  private drop(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.held -= entry.bytes;
+  }
+}
+
+/** Who asked: answers differ per caller when callers are authorized one by one. */
+function callerKey(identity: Identity | undefined): string {
+  if (!identity) return '';
+  // JSON keeps the parts apart: no user or group name can forge another caller's key.
+  return JSON.stringify([identity.user, [...new Set(identity.groups)].sort()]);
+}
+
+/**
+ * Serves a repeated query from memory while nothing it could depend on changed: the key is
+ * (document, operation name, variables, caller), the entry is tied to the source's
+ * generation (objects, feed health, time of last sync: a stale transition shows at once),
+ * and, when callers are authorized, it lives no longer than the access decisions it relied
+ * on, so a revocation takes effect within the access-review TTL as without the cache.
+ * Only answers without errors are kept: errors carry their request's id and some depend on
+ * time (DEADLINE_EXCEEDED, KUBERNETES_UNAVAILABLE). Subscriptions never pass here, and a
+ * served answer goes through result processing like any other (metrics, request id).
+ */
+export function useResultCache(cache: ResultCache, generation: () => number | null): Plugin<GraphQLContext> {
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextId = 0;
+  const idOf = (document: DocumentNode): number => {
+    let id = documentIds.get(document);
+    if (id === undefined) documentIds.set(document, (id = nextId++));
+    return id;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return undefined;
+      const atStart = generation();
+      if (atStart === null) return undefined;
+      const context = args.contextValue as GraphQLContext;
+      const key = `${idOf(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}\n${callerKey(context.scope.identity)}`;
+      const cached = cache.get(key, atStart);
+      if (cached) {
+        setResultAndStopExecution(cached);
+        return undefined;
+      }
+      return {
+        onExecuteDone({ result }) {
+          if (Symbol.asyncIterator in result || result.errors?.length) return;
+          // Something changed while it ran: the answer may mix two states.
+          if (generation() !== atStart) return;
+          cache.set(key, atStart, result, context.resultValidUntil?.() ?? Infinity);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The query result cache, through the whole HTTP handling path (yoga.fetch): what may be
+// served again, and every change that must give a fresh answer. Reads are counted at the
+// reader interface; the source is the demo snapshot's own store.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createSource } from '../src/cluster/create-source.js';
+import type { KubeObject } from '../src/cluster/kube-object.js';
+import type { ClusterReader, ClusterSource } from '../src/cluster/reader.js';
+import type { SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
+import { createLogger } from '../src/logger.js';
+import { renderMetrics } from '../src/metrics.js';
+import { appAccess } from '../src/server/auth-setup.js';
+import { createApp, type App } from '../src/server/create-app.js';
+import { ResultCache } from '../src/server/result-cache.js';
+import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
+import { clientFor, type GraphQLClient } from './support/graphql-client.js';
+
+const QUERY = `query One($name: String!) {
+  pipeline(approach: HYBRID, name: $name) { name freshness { stale } stages { name releases { name version } } }
+}`;
+const VARIABLES = { name: 'example-pipeline' };
+
+/** The demo source, with every read of every request counted. */
+function counted(source: SnapshotSource): ClusterSource & { reads: () => number } {
+  let reads = 0;
+  const count = (reader: ClusterReader): ClusterReader =>
+    new Proxy(reader, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'freshness') return value;
+        return (...args: unknown[]) => {
+          reads++;
+          return value.apply(target, args);
+        };
+      },
+    });
+  return {
+    description: source.description,
+    readerFor: (scope) => count(source.readerFor()),
+    checkReady: () => source.checkReady(),
+    subscribe: (listener) => source.subscribe(listener),
+    generation: () => source.generation(),
+    reads: () => reads,
+  };
+}
+
+/** A Flux release of the demo with a new applied revision: what a watch event would bring. */
+function bumped(source: SnapshotSource, version: string): KubeObject {
+  const current = source.store.get('HelmRelease', 'dev', 'podinfo-pipeline-helm')!;
+  const status = structuredClone(current.status) as { history: { chartVersion: string }[] };
+  status.history[0]!.chartVersion = version;
+  return { ...current, metadata: { ...current.metadata, resourceVersion: version }, status };
+}
+
+const devHelmVersion = (data: any): string => data.pipeline.stages[0].releases.find((r: any) => r.name === 'podinfo-pipeline-helm').version;
+
+describe('query result cache (anonymous)', () => {
+  let demo: SnapshotSource;
+  let source: ReturnType<typeof counted>;
+  let app: App;
+  let client: GraphQLClient;
+
+  beforeEach(async () => {
+    demo = (await createSource({ type: 'demo' })) as SnapshotSource;
+    source = counted(demo);
+    app = createApp({ source, logger: createLogger('silent') });
+    client = clientFor(app);
+  });
+
+  it('answers a repeated query without reading again, with the same answer', async () => {
+    const first = await client.query(QUERY, VARIABLES);
+    const reads = source.reads();
+    expect(reads).toBeGreaterThan(0);
+    const second = await client.query(QUERY, VARIABLES);
+    expect(second).toEqual(first);
+    expect(source.reads()).toBe(reads);
+    // Other variables are another answer.
+    const other = await client.query(QUERY, { name: 'no-such-pipeline' });
+    expect(other.data).toEqual({ pipeline: null });
+    expect(source.reads()).toBeGreaterThan(reads);
+  });
+
+  it('gives a fresh answer after a store change', async () => {
+    const before = await client.query(QUERY, VARIABLES);
+    demo.store.upsert('HelmRelease', bumped(demo, '9.9.9'));
+    const after = await client.query(QUERY, VARIABLES);
+    expect(devHelmVersion(after.data)).toBe('9.9.9');
+    expect(devHelmVersion(before.data)).not.toBe('9.9.9');
+  });
+
+  it('gives a fresh answer when a feed goes stale and when it comes back', async () => {
+    expect((await client.query(QUERY, VARIABLES)).data!.pipeline.freshness.stale).toBe(false);
+    demo.store.setStatus('HelmRelease', { stale: true });
+    expect((await client.query(QUERY, VARIABLES)).data!.pipeline.freshness.stale).toBe(true);
+    demo.store.setStatus('HelmRelease', { stale: false });
+    expect((await client.query(QUERY, VARIABLES)).data!.pipeline.freshness.stale).toBe(false);
+  });
+
+  it('counts a served answer in /metrics like any other', async () => {
+    const count = async () => {
+      const { body } = await renderMetrics();
+      const line = body.split('\n').find((l) => l.startsWith('flux_pipelines_graphql_requests_total{operation="One",outcome="ok"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    await client.query(QUERY, VARIABLES);
+    const reads = source.reads();
+    const before = await count();
+    await client.query(QUERY, VARIABLES);
+    expect(source.reads()).toBe(reads);
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('does not keep answers with errors: each carries its own request id', async () => {
+    const broken = '{ pipeline(approach: HYBRID, name: "example-pipeline") { name } bad: pipeline(approach: HYBRID, name: "") { name } }';
+    const a = await client.query(broken, undefined, { 'x-request-id': 'first-request' });
+    const reads = source.reads();
+    const b = await client.query(broken, undefined, { 'x-request-id': 'second-request' });
+    expect(a.errors?.length).toBeGreaterThan(0);
+    expect(a.errors!.every((e) => e.extensions?.requestId === 'first-request')).toBe(true);
+    expect(b.errors!.every((e) => e.extensions?.requestId === 'second-request')).toBe(true);
+    expect(source.reads()).toBeGreaterThan(reads);
+  });
+});
+
+describe('query result cache (per-user access)', () => {
+  const TOKENS = { alice: 'alice-token.abc', bob: 'bob-token.def' };
+  const ALL = ['pipelines', 'pipelinestages', 'configmaps', 'kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'];
+
+  async function harness(ttlMs: number) {
+    const reviewer = new FakeAccessReviewer();
+    reviewer.tokens.set(TOKENS.alice, { user: 'alice', groups: ['team-a'] });
+    reviewer.tokens.set(TOKENS.bob, { user: 'bob', groups: ['team-b'] });
+    reviewer.grant({ user: 'alice' }, ALL, ['flux-system', 'dev', 'staging', 'prod']);
+    reviewer.grant({ user: 'bob' }, ALL, ['flux-system']);
+    const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
+    const app = createApp({
+      source: (await createSource({ type: 'demo' })) as SnapshotSource,
+      logger: createLogger('silent'),
+      access: appAccess({ mode: 'token', cacheTtlMs: ttlMs }, reviewer, () => clock.now),
+    });
+    const client = clientFor(app);
+    const as = (who: keyof typeof TOKENS) => client.query(QUERY, VARIABLES, { authorization: `Bearer ${TOKENS[who]}` });
+    return { reviewer, clock, as };
+  }
+
+  it('never gives one caller the answer computed for another', async () => {
+    const h = await harness(60_000);
+    const alice = await h.as('alice');
+    expect(alice.errors).toBeUndefined();
+    const bob = await h.as('bob');
+    expect(bob.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+    expect(bob.data).not.toEqual(alice.data);
+  });
+
+  it('stops serving a revoked caller once the access-review TTL has passed', async () => {
+    const h = await harness(10_000);
+    expect((await h.as('alice')).errors).toBeUndefined();
+    h.reviewer.revoke({ user: 'alice' }, ['helmreleases', 'kustomizations'], ['dev']);
+    h.clock.now += 10_001;
+    const after = await h.as('alice');
+    expect(after.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+  });
+});
+
+describe('ResultCache', () => {
+  const result = (n: number) => ({ data: { n, padding: 'x'.repeat(1000) } });
+
+  it('drops the least recently used answers beyond its byte bound', () => {
+    const cache = new ResultCache(20_000);
+    for (let i = 0; i < 10; i++) cache.set(`k${i}`, 1, result(i), Infinity);
+    expect(cache.bytes).toBeLessThanOrEqual(20_000);
+    expect(cache.get('k0', 1)).toBeUndefined();
+    expect(cache.get('k9', 1)).toEqual(result(9));
+  });
+
+  it('serves nothing from an older generation, and nothing past its validity', () => {
+    let now = 1_000;
+    const cache = new ResultCache(1_000_000, () => now);
+    cache.set('a', 1, result(1), 2_000);
+    expect(cache.get('a', 1)).toEqual(result(1));
+    expect(cache.get('a', 2)).toBeUndefined();
+    cache.set('b', 2, result(2), 2_000);
+    now = 2_000;
+    expect(cache.get('b', 2)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+});
