@@ -8,6 +8,7 @@ import { ObjectStore } from '../store/object-store.js';
 import { projectObject } from '../store/projection.js';
 import { StoreReader } from '../store/store-reader.js';
 import { parseSnapshotFile, SnapshotError, yamlFilesUnder } from './load-snapshot.js';
+import { parseFilesInWorkers, workersAvailable } from './parse-pool.js';
 
 /** Fills a store with a complete set of objects: each kind replaced whole (absent kinds emptied). */
 export function fillStore(store: ObjectStore, objects: Iterable<KubeObject>, projected = false): void {
@@ -35,6 +36,9 @@ export class SnapshotReader extends StoreReader {
  * would hold on to the file. A JSON round trip copies what is kept and lets the text go.
  */
 const storedForm = (object: KubeObject): KubeObject => JSON.parse(JSON.stringify(projectObject(object))) as KubeObject;
+
+/** Below this many bytes of changed files, starting threads costs more than it saves. */
+const PARALLEL_PARSE_BYTES = 16 * 1024 * 1024;
 
 /** Edits closer together than this are read once (editors write a file in several steps). */
 const RELOAD_DELAY_MS = 100;
@@ -80,6 +84,7 @@ export class SnapshotSource implements ClusterSource {
     const files = await yamlFilesUnder(this.path);
     if (files.length === 0) throw new SnapshotError(this.path, null, 'holds no .yaml or .yml files');
     const next = new Map<string, FileState>();
+    const changed: { file: string; shown: string; mtimeMs: number; size: number }[] = [];
     for (const file of files) {
       const info = await stat(file).catch(() => null);
       const known = this.files.get(file);
@@ -87,9 +92,16 @@ export class SnapshotSource implements ClusterSource {
         next.set(file, known);
         continue;
       }
-      const shown = relative(process.cwd(), file) || file;
-      const objects = await parseSnapshotFile(file, shown, { project: storedForm });
-      next.set(file, { mtimeMs: info?.mtimeMs ?? 0, size: info?.size ?? 0, objects });
+      changed.push({ file, shown: relative(process.cwd(), file) || file, mtimeMs: info?.mtimeMs ?? 0, size: info?.size ?? 0 });
+    }
+    const bytes = changed.reduce((sum, f) => sum + f.size, 0);
+    if (changed.length > 1 && bytes >= PARALLEL_PARSE_BYTES && workersAvailable()) {
+      const parsed = await parseFilesInWorkers(changed);
+      changed.forEach(({ file, mtimeMs, size }, i) => next.set(file, { mtimeMs, size, objects: parsed[i]! }));
+    } else {
+      for (const { file, shown, mtimeMs, size } of changed) {
+        next.set(file, { mtimeMs, size, objects: await parseSnapshotFile(file, shown, { project: storedForm }) });
+      }
     }
     this.files.clear();
     for (const [file, state] of next) this.files.set(file, state);
