@@ -184,3 +184,19 @@ describe('ResultCache', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('per-request deadline timers', () => {
+  it('are cleared once a query is answered, so nothing of the request is kept alive until its deadline', async () => {
+    const { vi } = await import('vitest');
+    const app = createApp({ source: await createSource({ type: 'demo' }), logger: createLogger('silent') });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const client = clientFor(app);
+      const before = vi.getTimerCount();
+      for (let i = 0; i < 5; i++) expect((await client.query(QUERY, VARIABLES)).data?.pipeline?.name).toBe('example-pipeline');
+      expect(vi.getTimerCount()).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
