@@ -34,7 +34,9 @@ export interface ParsedDocument {
 }
 
 export function formatYamlProblem(p: YamlProblem): string {
-  return p.line === null ? p.description : `line ${p.line}, column ${p.column}: ${p.description}`;
+  if (p.line === null) return p.description;
+  // Alias expansion fails on a whole document: it has a line but no column to name.
+  return p.column === null ? `line ${p.line}: ${p.description}` : `line ${p.line}, column ${p.column}: ${p.description}`;
 }
 
 function describeCode(code: string): string {
