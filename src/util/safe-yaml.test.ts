@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments, YamlParseError } from './safe-yaml.js';
+import { formatYamlProblem, parseYamlDocuments, YamlParseError } from './safe-yaml.js';
 
 const limits = { maxLength: 64 * 1024, maxAliasCount: 0, maxDepth: 64 };
 
@@ -30,12 +30,11 @@ describe('parseYamlDocuments', () => {
     expect(() => parseYamlDocuments('a: &x [1]\nb: *x\n', limits)).toThrow(/aliases are not allowed/);
   });
 
-  it('rejects a billion-laughs document quickly even when some aliases are allowed', () => {
+  it('rejects a billion-laughs document even when some aliases are allowed', () => {
     const lines = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
     for (let i = 1; i < 10; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
-    const started = Date.now();
     expect(() => parseYamlDocuments(lines.join('\n'), { ...limits, maxAliasCount: 100 })).toThrow(YamlParseError);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(() => parseYamlDocuments(lines.join('\n'), { ...limits, maxAliasCount: 100 })).toThrow(/too many aliases \(possible resource exhaustion\)$/);
   });
 
   it.each([
@@ -74,5 +73,13 @@ describe('parseYamlDocuments', () => {
 
   it('rejects duplicate keys', () => {
     expect(() => parseYamlDocuments('a: 1\na: 2\n', limits)).toThrow(/duplicate key/);
+  });
+});
+
+describe('formatYamlProblem', () => {
+  it('names line and column, only the line, or neither, as known', () => {
+    expect(formatYamlProblem({ line: 3, column: 7, description: 'bad' })).toBe('line 3, column 7: bad');
+    expect(formatYamlProblem({ line: 3, column: null, description: 'bad' })).toBe('line 3: bad');
+    expect(formatYamlProblem({ line: null, column: null, description: 'bad' })).toBe('bad');
   });
 });
