@@ -238,13 +238,15 @@ describe('query complexity', () => {
 
     // Each fragment spreads the next twice: priced naively that is O(2^n) work during
     // validation, before any limit is compared. Fragments are priced once, so it is refused fast.
+    // With 60 fragments, pricing each use would take 2^59 steps: it would never finish, and
+    // the test's own timeout is the (generous) ceiling. No wall-clock bound needed.
     it('rejects a nested-fragment blow-up without spending exponential time pricing it', async () => {
-      expectNoErrors(await clientFor(app).query('{ __typename }')); // warm up
-      const started = performance.now();
-      const response = await clientFor(app).query(doublingFragments(22));
-      const elapsedMs = performance.now() - started;
-      expect(onlyError(response).extensions?.code).toBe('QUERY_TOO_COMPLEX');
-      expect(elapsedMs).toBeLessThan(500);
+      const document = doublingFragments(60);
+      const response = await clientFor(app).query(document);
+      const error = onlyError(response);
+      expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: DEFAULT_LIMITS.maxComplexity });
+      expect(error.extensions!.actual).toBe(measureQuery(schema, parse(document)).complexity);
+      expect(source.calls).toEqual([]);
     });
   });
 });
@@ -570,10 +572,8 @@ describe('query deadline and cancellation', () => {
     const app = appWith(source, { ...DEFAULT_LIMITS, queryTimeoutMs: 300 });
     const started = performance.now();
     const response = await clientFor(app).query(PIPELINE);
-    const elapsedMs = performance.now() - started;
-
-    expect(elapsedMs).toBeGreaterThanOrEqual(250);
-    expect(elapsedMs).toBeLessThan(3_000);
+    // Time is the behaviour here: not before the deadline. No upper bound: the test timeout is the ceiling.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(response.status).toBe(200);
     expect(response.data).toEqual({ pipeline: null });
     expect(response.errors).toHaveLength(1);
@@ -608,7 +608,7 @@ describe('query deadline and cancellation', () => {
     );
 
     await waitFor(() => source.calls.length > 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await turnsOfTheEventLoop(5);
     const signal = source.calls[0]!.signal!;
     expect(signal.aborted).toBe(false);
     controller.abort();
@@ -636,7 +636,7 @@ describe('query deadline and cancellation', () => {
 
       await waitFor(() => source.calls.length > 0);
       const signal = source.calls[0]!.signal!;
-      await new Promise((r) => setTimeout(r, 100));
+      await turnsOfTheEventLoop(5);
       expect(signal.aborted).toBe(false);
       request.destroy();
       await closed;
@@ -649,7 +649,13 @@ describe('query deadline and cancellation', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+/** Lets pending I/O callbacks and timers that are already due run, without a fixed sleep. */
+async function turnsOfTheEventLoop(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Polls with a generous ceiling: a loaded machine is slow, not wrong. */
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition}`);
