@@ -18,6 +18,19 @@ describe('DataLoader batching', () => {
     const data = expectNoErrors(await client.query(ALL_FOUR_QUERY));
     const releases = Object.values(data).flatMap((p: any) => p.stages.flatMap((s: any) => s.releases));
     expect(releases).toHaveLength(24);
+    // Every field the document selects, per pipeline: the same three stages each time.
+    const versions = { dev: '6.1.8', staging: '6.1.7', prod: '6.1.6' };
+    const revision = 'main@sha1:a3d3d72b3cd4ab17396227ea4581fa40a4f6dad5';
+    const byName = (a: any, b: any) => a.name.localeCompare(b.name);
+    const expected = Object.entries(versions).map(([env, version]) => ({
+      releases: [
+        { name: env, version: revision, workloads: ['podinfo', 'podinfo-2'].map((name) => ({ name, images: [{ tag: version }] })) },
+        { name: 'podinfo-pipeline-helm', version, workloads: [{ name: 'podinfo-pipeline-helm', images: [{ tag: version }] }] },
+      ].sort(byName),
+    }));
+    for (const [alias, pipeline] of Object.entries(data) as [string, any][]) {
+      expect(pipeline.stages.map((s: any) => ({ releases: [...s.releases].sort(byName) })), alias).toEqual(expected);
+    }
 
     // Every count is 1, and these are all the calls there are.
     expect(Object.fromEntries(source.calls)).toEqual(Object.fromEntries(DEMO_LIST_CALLS.map((call) => [call, 1])));
