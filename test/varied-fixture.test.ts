@@ -263,11 +263,30 @@ describe('the varied fixture (a snapshot directory through --source)', () => {
       { name: 'prod', order: 2, cluster: null },
     ];
     expect(data.pipelines).toEqual([
+      // Approach by approach; within one, by namespace and name.
       { approach: 'HYBRID', namespace: 'flux-system', name: 'varied', stages: two('east-1') },
+      { approach: 'HYBRID', namespace: 'team-a', name: 'team-pipeline', stages: [{ name: 'beta', order: 1, cluster: null }] },
       { approach: 'CRD', namespace: 'flux-system', name: 'varied-crd', stages: two('east-1') },
       { approach: 'STAGE', namespace: 'flux-system', name: 'varied-stage', stages: two(null) },
       { approach: 'CM', namespace: 'flux-system', name: 'varied', stages: two('east-1') },
     ]);
+  });
+
+  it('pipelines(namespace) and pipeline(namespace) look only in that namespace', async () => {
+    const inTeam = expectNoErrors(await client.query('{ pipelines(namespace: "team-a") { id } }'));
+    expect(inTeam.pipelines).toEqual([{ id: 'Pipeline:HYBRID:team-a/team-pipeline' }]);
+    const inFlux = expectNoErrors(await client.query('{ pipelines(approach: HYBRID, namespace: "flux-system") { id } }'));
+    expect(inFlux.pipelines).toEqual([{ id: 'Pipeline:HYBRID:flux-system/varied' }]);
+    const one = expectNoErrors(
+      await client.query('{ pipeline(approach: HYBRID, name: "team-pipeline", namespace: "team-a") { id stages { releases { name version } } } }'),
+    );
+    expect(one.pipeline).toEqual({
+      id: 'Pipeline:HYBRID:team-a/team-pipeline',
+      stages: [{ releases: [{ name: 'k-team', version: 'team@sha1:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' }] }],
+    });
+    // The namespace argument defaults to flux-system.
+    const missing = await client.query('{ pipeline(approach: HYBRID, name: "team-pipeline") { id } }');
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'PIPELINE_NOT_FOUND', namespace: 'flux-system', name: 'team-pipeline' });
   });
 
   it('answers PIPELINE_NOT_FOUND for a ConfigMap that has no data.pipelines key, naming why', async () => {
