@@ -59,6 +59,7 @@ describe('snapshot files', () => {
     );
     const empty = await mkdtemp(join(tmpdir(), 'snapshot-empty-'));
     await expect(loadSnapshot(empty)).rejects.toBeInstanceOf(SnapshotError);
+    await expect(loadSnapshot(empty)).rejects.toThrow(`${empty}: holds no .yaml or .yml files`);
   });
 });
 
