@@ -39,6 +39,7 @@ const TARGET_APP = workload('alpha-apps', 'target-app', [3, 1, 2, 1], (id) => [
   image(id, 'app', false, 'ghcr.io/acme/target:3.0', 'ghcr.io/acme/target', '3.0'),
   image(id, 'proxy', false, 'envoy', 'envoy', null),
 ]);
+const AUX = workload('alpha-apps', 'aux', [0, 0, 0, 0], (id) => [image(id, 'aux', false, 'aux:0.1', 'aux', '0.1')]);
 const H_V2_PODINFO = workload('alpha', 'h-v2-podinfo', [5, 5, 4, 3], (id) => [
   image(id, 'podinfo', false, 'ghcr.io/stefanprodan/podinfo:6.2.1', 'ghcr.io/stefanprodan/podinfo', '6.2.1'),
 ]);
@@ -111,7 +112,7 @@ export const RELEASES = {
     path: './apps/target',
     targetNamespace: 'alpha-apps',
     sourceRef: { id: 'OCIRepository:flux-system/manifests', kind: 'OCIRepository', name: 'manifests', namespace: 'flux-system' },
-    workloads: [TARGET_APP],
+    workloads: [AUX, TARGET_APP],
   }),
   // Suspended; an empty inventory is an inventory: no workloads, even though a labelled Deployment exists.
   'k-v1beta1': kustomization('alpha', 'k-v1beta1', 'v1beta1', {
