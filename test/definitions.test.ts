@@ -41,6 +41,15 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     expect(error.message).toContain(`data.pipelines: ${expected}`);
   });
 
+  it.each([
+    ['a number', 42, 'data.pipelines: expected YAML text'],
+    ['empty', '', 'data.pipelines: expected one YAML document, got 0; data.pipelines: document: required'],
+    ['a list', '- a\n', 'data.pipelines: document: expected a mapping, got a list'],
+  ])('refuses a data.pipelines that is %s', async (_what, text, problems) => {
+    const error = await definitionError([configMap('cm', { pipelines: text as string })], 'CM', 'cm');
+    expect(error.message).toBe(`ConfigMap flux-system/cm is not a valid pipeline definition: ${problems}`);
+  });
+
   it('names the line of malformed YAML without quoting the source', async () => {
     const canary = 'canary-7f3a-do-not-echo';
     const error = await definitionError(cm(`stages:\n  - name: dev\n    namespace: [${canary}\n    order: 1\n`), 'CM', 'cm');
@@ -146,6 +155,19 @@ describe('Pipeline and PipelineStage definitions', () => {
     const error = await definitionError([stagePipeline(...environments)], 'STAGE', 'p');
     expect(error.extensions).toMatchObject({ code: 'INVALID_PIPELINE_DEFINITION', kind: 'Pipeline', namespace: 'flux-system', name: 'p' });
     expect(error.message).toBe(`Pipeline flux-system/p is not a valid pipeline definition: ${problem}`);
+  });
+
+  it('refuses an environments list that is null', async () => {
+    const error = await definitionError([pipelineObject('p', { environments: null }, 'v1alpha3')], 'STAGE', 'p');
+    expect(error.message).toBe('Pipeline flux-system/p is not a valid pipeline definition: spec.environments: required');
+  });
+
+  it('refuses a PipelineStage without a spec, failing its stage', async () => {
+    const objects = [stagePipeline(env({ name: 's', namespace: 'dev' })), { ...pipelineStage('dev', 's', []), spec: undefined }];
+    const response = await clientFor(appFor(fixtureSource(objects))).query(QUERY, { approach: 'STAGE', name: 'p' });
+    expect(response.data!.pipeline.stages[0].releases).toBeNull();
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]!.message).toBe('PipelineStage dev/s is not a valid pipeline definition: spec: required');
   });
 
   it('accepts a stageRef name with dots (a subdomain, like every object name) and reads that PipelineStage', async () => {

@@ -167,7 +167,7 @@ export const RELEASES = {
     desiredChartVersion: '1.4.x',
   }),
   'h-beta': helmRelease('beta', 'h-beta', 'v2', {
-    ...readiness('True', 'UpgradeSucceeded', 'upgraded'),
+    ...readiness(null, 'UpgradeSucceeded', 'upgraded'),
     revision: '6.0.0',
     version: '6.0.0',
     chartVersion: '6.0.0',
