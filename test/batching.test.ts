@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FOUR_QUERY, DEMO_LIST_CALLS, PIPELINE_QUERY, ALL_PIPELINES_QUERY } from './queries/demo-expectations.js';
+import type { ClusterSource } from '../src/cluster/reader.js';
+import { DEFAULT_LIMITS } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createApp } from '../src/server/create-app.js';
 import { CountingSource } from './support/counting-source.js';
 import { appFor, demoSource } from './support/demo-app.js';
 import { clientFor, expectNoErrors, type GraphQLClient } from './support/graphql-client.js';
@@ -49,5 +53,45 @@ describe('DataLoader batching', () => {
     expectNoErrors(await client.query(PIPELINE_QUERY, { approach: 'HYBRID', name: 'example-pipeline' }));
     expectNoErrors(await client.query(PIPELINE_QUERY, { approach: 'HYBRID', name: 'example-pipeline' }));
     expect(source.calls.get('Pipeline flux-system')).toBe(2);
+  });
+});
+
+describe('one list for all namespaces serves the namespaced keys of the same batch', () => {
+  it('answers pipelines and pipeline(namespace) in one document from one Pipeline list', async () => {
+    source.reset();
+    const data = expectNoErrors(
+      await client.query('{ pipelines(approach: HYBRID) { name } one: pipeline(approach: HYBRID, name: "example-pipeline") { name namespace } }'),
+    );
+    expect(data).toEqual({ pipelines: [{ name: 'example-pipeline' }], one: { name: 'example-pipeline', namespace: 'flux-system' } });
+    expect(Object.fromEntries(source.calls)).toEqual({ 'Pipeline *': 1 });
+  });
+});
+
+describe('the deadline reaches an all-namespaces list too', () => {
+  it('aborts a hanging list of every namespace with DEADLINE_EXCEEDED naming the kind', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const hanging: ClusterSource = {
+      description: 'hanging',
+      readerFor: () => ({
+        list: (_kind, _namespace, options) =>
+          new Promise((_resolve, reject) => {
+            signals.push(options?.signal);
+            if (!options?.signal) return reject(new Error('the reader was called without an abort signal'));
+            options.signal.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+          }),
+      }),
+      checkReady: async () => ({ ready: true, message: 'hanging' }),
+    };
+    const app = createApp({ source: hanging, logger: createLogger('silent'), limits: { ...DEFAULT_LIMITS, queryTimeoutMs: 200 } });
+    const response = await clientFor(app).query('{ pipelines(approach: CM) { name } }');
+    expect(response.data).toEqual({ pipelines: [null] });
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]).toMatchObject({
+      path: ['pipelines', 0],
+      message: "Reading ConfigMap objects was cancelled: the query's deadline passed or its client went away.",
+      extensions: { code: 'DEADLINE_EXCEEDED', kind: 'ConfigMap' },
+    });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
   });
 });

@@ -52,6 +52,8 @@ describe('label selectors', () => {
       { key: 'c', op: 'doesnotexist' },
     ]],
     ['  ', []],
+    ['a  in  (x)', [{ key: 'a', op: 'in', values: ['x'] }]],
+    ['a in(x)', [{ key: 'a', op: 'in', values: ['x'] }]],
   ])('parses %j', (selector, expected) => {
     expect(parseLabelSelector(selector)).toEqual(expected);
   });
@@ -71,6 +73,9 @@ describe('label selectors', () => {
     ['a in (x,-y)', 'invalid label value "-y" in selector "a in (x,-y)"'],
     ['-a in (x)', 'invalid label key "-a" in selector "-a in (x)"'],
     ['/a', 'invalid label key "/a" in selector "/a"'],
+    // A set term is the whole term: nothing before the key, nothing after the parenthesis.
+    ['a b in (c)', 'invalid label key "a b in (c)" in selector "a b in (c)"'],
+    ['a in (b) c', 'invalid label key "a in (b) c" in selector "a in (b) c"'],
   ])('rejects %j', (selector, message) => {
     expect(() => parseLabelSelector(selector)).toThrow(LabelSelectorError);
     expect(() => parseLabelSelector(selector)).toThrow(new LabelSelectorError(message));

@@ -83,3 +83,21 @@ describe('formatYamlProblem', () => {
     expect(formatYamlProblem({ line: null, column: null, description: 'bad' })).toBe('bad');
   });
 });
+
+describe('parseYamlDocuments limits', () => {
+  it('accepts a document exactly at the length limit, refusing one character more', () => {
+    const text = `a: ${'x'.repeat(limits.maxLength - 3)}`;
+    expect(text).toHaveLength(limits.maxLength);
+    expect(parseYamlDocuments(text, limits)).toEqual([{ value: { a: 'x'.repeat(limits.maxLength - 3) }, line: 1 }]);
+    expect(() => parseYamlDocuments(`${text}x`, limits)).toThrow(`document is ${limits.maxLength + 1} characters long, over the limit of ${limits.maxLength}`);
+  });
+
+  it('names its errors YamlParseError', () => {
+    try {
+      parseYamlDocuments('a: [', limits);
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as Error).name).toBe('YamlParseError');
+    }
+  });
+});
