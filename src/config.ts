@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -28,6 +29,22 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
   /** A query's deadline; in-flight Kubernetes calls are aborted when it passes. */
   queryTimeoutMs: number;
+  /** Lexical tokens per document, counted before it is parsed. */
+  maxTokens: number;
+  /** Fields per document, a field repeated in one selection set counting more (server/document-limits.ts). */
+  maxFields: number;
+  /** Named fragments per document. */
+  maxFragments: number;
+  /** Estimated bytes of the cache of parsed, valid documents. */
+  documentCacheBytes: number;
+  /** Time for a client to send a request's headers (and, on a new connection, its first byte). */
+  headersTimeoutMs: number;
+  /** Time for a client to send a whole request, body included; the query deadline starts after it. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Open connections; the next one is refused with 503. */
+  maxConnections: number;
 }
 
 export const DEFAULT_LIMITS: GraphQLLimits = {
@@ -37,6 +54,14 @@ export const DEFAULT_LIMITS: GraphQLLimits = {
   maxAliases: 20,
   maxBodyBytes: 64 * 1024,
   queryTimeoutMs: 15_000,
+  maxTokens: 1_000,
+  maxFields: 500,
+  maxFragments: 16,
+  documentCacheBytes: 8 * 1024 * 1024,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
 };
 
 export interface ServerConfig {
@@ -45,6 +70,9 @@ export interface ServerConfig {
   logLevel: string;
   source: SourceConfig;
   limits: GraphQLLimits;
+  /** Serve /metrics on this port only (not on the API port); null: on the API port. */
+  metricsPort: number | null;
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +118,18 @@ function port(value: string): number {
   return n;
 }
 
+function metricsPort(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError(`metrics-port must be an integer from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
+// Per-user access defaults (--auth); used in the usage text below.
+export const DEFAULT_AUTH_CACHE_MS = 10_000;
+const DEFAULT_USER_HEADER = 'X-Forwarded-User';
+const DEFAULT_GROUPS_HEADER = 'X-Forwarded-Groups';
+
 export const SERVER_USAGE = `Usage: flux-pipelines-api [options]
 
 Serves the flux-pipelines GraphQL API (GraphiQL at /graphql).
@@ -115,6 +155,42 @@ GraphQL limits:
   --max-body-bytes N  request body size (FLUX_PIPELINES_MAX_BODY_BYTES; default ${DEFAULT_LIMITS.maxBodyBytes})
   --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
                       aborted (FLUX_PIPELINES_QUERY_TIMEOUT_MS; default ${DEFAULT_LIMITS.queryTimeoutMs})
+  --max-tokens N      tokens per document, counted before parsing
+                      (FLUX_PIPELINES_MAX_TOKENS; default ${DEFAULT_LIMITS.maxTokens})
+  --max-fields N      fields per document, repeated fields counting more
+                      (FLUX_PIPELINES_MAX_FIELDS; default ${DEFAULT_LIMITS.maxFields})
+  --max-fragments N   named fragments per document (FLUX_PIPELINES_MAX_FRAGMENTS;
+                      default ${DEFAULT_LIMITS.maxFragments})
+  --document-cache-bytes N  estimated size of the cache of valid documents
+                      (FLUX_PIPELINES_DOCUMENT_CACHE_BYTES; default ${DEFAULT_LIMITS.documentCacheBytes})
+
+Connection limits:
+  --headers-timeout-ms N    time to send request headers (FLUX_PIPELINES_HEADERS_TIMEOUT_MS;
+                      default ${DEFAULT_LIMITS.headersTimeoutMs})
+  --request-timeout-ms N    time to send a whole request, body included
+                      (FLUX_PIPELINES_REQUEST_TIMEOUT_MS; default ${DEFAULT_LIMITS.requestTimeoutMs})
+  --keep-alive-timeout-ms N idle keep-alive connections are closed after this
+                      (FLUX_PIPELINES_KEEP_ALIVE_TIMEOUT_MS; default ${DEFAULT_LIMITS.keepAliveTimeoutMs})
+  --max-connections N open connections; more are refused with 503
+                      (FLUX_PIPELINES_MAX_CONNECTIONS; default ${DEFAULT_LIMITS.maxConnections})
+
+Metrics:
+  --metrics-port N    serve /metrics on this port (0: any free one) instead of
+                      the API port (FLUX_PIPELINES_METRICS_PORT)
+
+Who sees what (see README, "Who sees what"):
+  --auth MODE         none (default: everyone reads what the service may read),
+                      token (Authorization: Bearer, checked by TokenReview) or proxy
+                      (user/groups headers from a trusted proxy); token and proxy need
+                      --source kube (FLUX_PIPELINES_AUTH)
+  --auth-cache-ms N   how long token and access reviews are trusted; also how long a
+                      revoked RoleBinding keeps working (FLUX_PIPELINES_AUTH_CACHE_MS;
+                      default ${DEFAULT_AUTH_CACHE_MS})
+  --auth-proxy-trusted LIST  proxy source addresses, IPs or CIDRs, comma-separated
+                      (FLUX_PIPELINES_AUTH_PROXY_TRUSTED; required for proxy)
+  --auth-proxy-user-header NAME    (FLUX_PIPELINES_AUTH_PROXY_USER_HEADER; default ${DEFAULT_USER_HEADER})
+  --auth-proxy-groups-header NAME  comma-separated groups
+                      (FLUX_PIPELINES_AUTH_PROXY_GROUPS_HEADER; default ${DEFAULT_GROUPS_HEADER})
 
   -h, --help          show this help
 `;
@@ -141,18 +217,114 @@ const LIMIT_OPTIONS = {
   'max-aliases': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'query-timeout-ms': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'max-fields': { type: 'string' },
+  'max-fragments': { type: 'string' },
+  'document-cache-bytes': { type: 'string' },
+  'headers-timeout-ms': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  'keep-alive-timeout-ms': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const;
 
 function limitsConfig(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string>>, env: Env): GraphQLLimits {
   const pick = (flag: keyof typeof LIMIT_OPTIONS, variable: string) => nonEmpty(values[flag]) ?? nonEmpty(env[variable]);
-  return {
+  const limits: GraphQLLimits = {
     introspection: bool('introspection', pick('introspection', 'FLUX_PIPELINES_INTROSPECTION'), DEFAULT_LIMITS.introspection),
     maxDepth: positiveInt('max-depth', pick('max-depth', 'FLUX_PIPELINES_MAX_DEPTH'), DEFAULT_LIMITS.maxDepth),
     maxComplexity: positiveInt('max-complexity', pick('max-complexity', 'FLUX_PIPELINES_MAX_COMPLEXITY'), DEFAULT_LIMITS.maxComplexity),
     maxAliases: positiveInt('max-aliases', pick('max-aliases', 'FLUX_PIPELINES_MAX_ALIASES'), DEFAULT_LIMITS.maxAliases),
     maxBodyBytes: positiveInt('max-body-bytes', pick('max-body-bytes', 'FLUX_PIPELINES_MAX_BODY_BYTES'), DEFAULT_LIMITS.maxBodyBytes),
     queryTimeoutMs: positiveInt('query-timeout-ms', pick('query-timeout-ms', 'FLUX_PIPELINES_QUERY_TIMEOUT_MS'), DEFAULT_LIMITS.queryTimeoutMs),
+    maxTokens: positiveInt('max-tokens', pick('max-tokens', 'FLUX_PIPELINES_MAX_TOKENS'), DEFAULT_LIMITS.maxTokens),
+    maxFields: positiveInt('max-fields', pick('max-fields', 'FLUX_PIPELINES_MAX_FIELDS'), DEFAULT_LIMITS.maxFields),
+    maxFragments: positiveInt('max-fragments', pick('max-fragments', 'FLUX_PIPELINES_MAX_FRAGMENTS'), DEFAULT_LIMITS.maxFragments),
+    documentCacheBytes: positiveInt('document-cache-bytes', pick('document-cache-bytes', 'FLUX_PIPELINES_DOCUMENT_CACHE_BYTES'), DEFAULT_LIMITS.documentCacheBytes),
+    headersTimeoutMs: positiveInt('headers-timeout-ms', pick('headers-timeout-ms', 'FLUX_PIPELINES_HEADERS_TIMEOUT_MS'), DEFAULT_LIMITS.headersTimeoutMs),
+    requestTimeoutMs: positiveInt('request-timeout-ms', pick('request-timeout-ms', 'FLUX_PIPELINES_REQUEST_TIMEOUT_MS'), DEFAULT_LIMITS.requestTimeoutMs),
+    keepAliveTimeoutMs: positiveInt('keep-alive-timeout-ms', pick('keep-alive-timeout-ms', 'FLUX_PIPELINES_KEEP_ALIVE_TIMEOUT_MS'), DEFAULT_LIMITS.keepAliveTimeoutMs),
+    maxConnections: positiveInt('max-connections', pick('max-connections', 'FLUX_PIPELINES_MAX_CONNECTIONS'), DEFAULT_LIMITS.maxConnections),
   };
+  // The parser recurses once per bracket level: depth bounds that recursion (document-limits.ts).
+  if (limits.maxDepth > MAX_DEPTH_CEILING) throw new ConfigError(`max-depth must be at most ${MAX_DEPTH_CEILING}, got "${limits.maxDepth}"`);
+  // Node requires the header deadline to be within the whole-request one.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`headers-timeout-ms (${limits.headersTimeoutMs}) must not be over request-timeout-ms (${limits.requestTimeoutMs})`);
+  }
+  return limits;
+}
+
+const MAX_DEPTH_CEILING = 100;
+// --- per-user access (--auth) ---
+
+
+/** An address or network a trusted authenticating proxy connects from. */
+export interface TrustedNetwork {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+export type AuthConfig =
+  | { mode: 'none' }
+  | { mode: 'token'; cacheTtlMs: number }
+  | { mode: 'proxy'; cacheTtlMs: number; userHeader: string; groupsHeader: string; trusted: TrustedNetwork[] };
+
+const AUTH_OPTIONS = {
+  auth: { type: 'string' },
+  'auth-cache-ms': { type: 'string' },
+  'auth-proxy-trusted': { type: 'string' },
+  'auth-proxy-user-header': { type: 'string' },
+  'auth-proxy-groups-header': { type: 'string' },
+} as const;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function headerName(option: string, value: string): string {
+  if (!HEADER_NAME.test(value)) throw new ConfigError(`${option} must be an HTTP header name, got "${value}"`);
+  return value;
+}
+
+/** "10.0.0.0/8,192.168.1.7,fd00::/8" → networks; every entry must be an IP or CIDR. */
+export function trustedNetworks(value: string): TrustedNetwork[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('auth-proxy-trusted must list at least one IP address or CIDR');
+  return entries.map((entry) => {
+    const [address = '', prefixText, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefix = prefixText === undefined ? bits : Number(prefixText);
+    if (version === 0 || extra !== undefined || (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) || prefix > bits) {
+      throw new ConfigError(`auth-proxy-trusted: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 192.168.1.7, fd00::/8)`);
+    }
+    return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+  });
+}
+
+function authConfig(values: Partial<Record<keyof typeof AUTH_OPTIONS, string>>, env: Env, source: SourceConfig): AuthConfig {
+  const pick = (flag: keyof typeof AUTH_OPTIONS, variable: string) => nonEmpty(values[flag]) ?? nonEmpty(env[variable]);
+  const mode = pick('auth', 'FLUX_PIPELINES_AUTH') ?? 'none';
+  if (mode === 'none') return { mode };
+  if (mode !== 'token' && mode !== 'proxy') throw new ConfigError(`auth must be none, token or proxy, got "${mode}"`);
+  if (source.type !== 'kube') {
+    throw new ConfigError(`--auth ${mode} needs --source kube (source is "${source.type === 'snapshot' ? source.path : source.type}"): access is decided by the cluster's RBAC`);
+  }
+  const cacheTtlMs = positiveInt('auth-cache-ms', pick('auth-cache-ms', 'FLUX_PIPELINES_AUTH_CACHE_MS'), DEFAULT_AUTH_CACHE_MS);
+  if (mode === 'token') return { mode, cacheTtlMs };
+  const trusted = pick('auth-proxy-trusted', 'FLUX_PIPELINES_AUTH_PROXY_TRUSTED');
+  if (trusted === undefined) throw new ConfigError('--auth proxy needs --auth-proxy-trusted: the addresses the authenticating proxy connects from');
+  return {
+    mode,
+    cacheTtlMs,
+    trusted: trustedNetworks(trusted),
+    userHeader: headerName('auth-proxy-user-header', pick('auth-proxy-user-header', 'FLUX_PIPELINES_AUTH_PROXY_USER_HEADER') ?? DEFAULT_USER_HEADER),
+    groupsHeader: headerName('auth-proxy-groups-header', pick('auth-proxy-groups-header', 'FLUX_PIPELINES_AUTH_PROXY_GROUPS_HEADER') ?? DEFAULT_GROUPS_HEADER),
+  };
+}
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'help' {
@@ -163,9 +335,11 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
       options: {
         ...SOURCE_OPTIONS,
         ...LIMIT_OPTIONS,
+        ...AUTH_OPTIONS,
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -177,11 +351,14 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
   if (values.help) return 'help';
   const logLevel = nonEmpty(values['log-level']) ?? nonEmpty(env.LOG_LEVEL) ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const source = sourceConfig(values, env);
   return {
     port: port(nonEmpty(values.port) ?? nonEmpty(env.PORT) ?? '4000'),
     host: nonEmpty(values.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
     logLevel,
-    source: sourceConfig(values, env),
+    source,
     limits: limitsConfig(values, env),
+    metricsPort: metricsPort(nonEmpty(values['metrics-port']) ?? nonEmpty(env.FLUX_PIPELINES_METRICS_PORT)),
+    auth: authConfig(values, env, source),
   };
 }

@@ -65,7 +65,7 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
     const error = await definitionError(cm(lines.join('\n')), 'CM', 'cm');
     expect(error.extensions).toMatchObject({ code: 'INVALID_PIPELINE_DEFINITION', kind: 'ConfigMap', name: 'cm' });
-    expect(error.message).toMatch(/^ConfigMap flux-system\/cm is not a valid pipeline definition: data\.pipelines: invalid YAML at line 1: anchors and aliases are not allowed here$/);
+    expect(error.message).toMatch(/^ConfigMap flux-system\/cm is not a valid pipeline definition: data\.pipelines: invalid YAML at line 1, column 1: anchors and aliases are not allowed here$/);
   });
 
   it.each([

@@ -3,12 +3,15 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
 import { ClusterLoaders } from '../cluster/loaders.js';
-import type { ClusterSource } from '../cluster/reader.js';
+import type { AccessPolicy } from '../cluster/access/access-policy.js';
+import { authorizingReader } from '../cluster/access/authorizing-reader.js';
+import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/reader.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
-import { maskError } from './error-masking.js';
-import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
+import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
+import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
+import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
@@ -39,23 +42,40 @@ export interface AppOptions {
   source: ClusterSource;
   logger: Logger;
   limits?: GraphQLLimits;
+  /** Per-user access (`--auth token|proxy`): who the caller is, and what they may read. Absent: `--auth none`. */
+  access?: AppAccess;
+}
+
+export interface AppAccess {
+  authenticator: Authenticator;
+  policy: AccessPolicy;
+  /** Pre-filled in GraphiQL's Headers tab, to show how a token is sent. */
+  graphiqlHeaders?: Record<string, string>;
 }
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
- * Puts the request id on every error of a result, whether execution raised it or a check
- * before execution did (parse, validation, limits, batching).
+ * The contract every error of a result meets, whether execution raised it or a check
+ * before execution did (parse, validation, limits, batching, a request Yoga could not
+ * read): it carries the request id and a code, and nothing the client sent is echoed
+ * (Yoga puts the JSON parser's message, which quotes the body, in `originalError`).
+ * Unexpected failures that Yoga masked before there was a request logger are logged
+ * here, under the request id.
  */
-function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
+function useErrorsWithRequestId(logger: Logger): Plugin<GraphQLContext> {
   return {
     onResultProcess({ request, result, setResult }) {
       if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors?.length) return;
       const requestId = requestIdOf(request);
+      const requestLogger = logger.child({ requestId });
       const errors = result.errors.map((error) => {
-        if (error.extensions?.requestId) return error;
+        takeDeferredLog(error)?.(requestLogger);
+        const { originalError: _echo, ...extensions } = error.extensions ?? {};
+        const code = extensions.code ?? (error.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+        if (error.extensions?.requestId === requestId && error.extensions.code !== undefined && !('originalError' in error.extensions)) return error;
         const { nodes, source, positions, path, originalError } = error;
-        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...error.extensions, requestId } });
+        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...extensions, code, requestId } });
       });
       setResult({ ...result, errors });
     },
@@ -90,7 +110,12 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOptions): App {
+export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: AppOptions): App {
+  // Every read of a scope goes through here: the source's reader, authorized for the
+  // scope's caller when callers are authenticated. Subscriptions call it per event.
+  const readerFor = (scope: RequestScope): ClusterReader =>
+    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity)) : source.readerFor(scope);
+  const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -100,16 +125,31 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
     cors: false,
     logging: false,
-    graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY } : false,
-    maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
+    graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY, ...graphiqlHeaders } : false,
+    // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
+    parserAndValidationCache: false,
+    // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
+    maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
+    plugins: [
+      ...(access ? [useAuthentication(access.authenticator, logger)] : []),
+      useCsrfPrevention(),
+      useBoundedDocuments(limits),
+      useQueryLimits(limits),
+      useErrorContract(logger, limits.introspection),
+      useErrorsWithRequestId(logger),
+      useRequestMetrics(),
+    ],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
-      const reader = source.readerFor({ requestId, signal });
+      const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
+      const reader = readerFor(scope);
       return {
         requestId,
+        scope,
+        readerFor,
+        stillAuthenticated: () => stillAuthenticated(request),
         logger: logger.child({ requestId }),
         pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
       };

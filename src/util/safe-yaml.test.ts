@@ -27,7 +27,7 @@ describe('parseYamlDocuments', () => {
   });
 
   it('rejects aliases when they are turned off', () => {
-    expect(() => parseYamlDocuments('a: &x [1]\nb: *x\n', limits)).toThrow(/^line 1: anchors and aliases are not allowed here$/);
+    expect(() => parseYamlDocuments('a: &x [1]\nb: *x\n', limits)).toThrow(/^line 1, column 1: anchors and aliases are not allowed here$/);
   });
 
   it('rejects a billion-laughs document even when some aliases are allowed', () => {
@@ -99,5 +99,26 @@ describe('parseYamlDocuments limits', () => {
     } catch (error) {
       expect((error as Error).name).toBe('YamlParseError');
     }
+  });
+});
+
+describe('positions in messages', () => {
+  it('gives an alias error a numeric line and column, never "null"', () => {
+    let error: unknown;
+    try {
+      parseYamlDocuments('a: 1\n---\nb: &x [1]\nc: *x\n', limits);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(YamlParseError);
+    const { problem, message } = error as YamlParseError;
+    expect(problem).toEqual({ line: 3, column: 1, description: 'anchors and aliases are not allowed here' });
+    expect(message).toBe('line 3, column 1: anchors and aliases are not allowed here');
+    expect(message).not.toContain('null');
+  });
+
+  it('leaves out a position it does not have', () => {
+    expect(formatYamlProblem({ line: 2, column: null, description: 'x' })).toBe('line 2: x');
+    expect(formatYamlProblem({ line: null, column: null, description: 'x' })).toBe('x');
   });
 });

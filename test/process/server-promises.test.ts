@@ -210,8 +210,11 @@ describe('the CLI\'s --namespace', () => {
     return (data.pipelines ?? [data.pipeline]).map((p: any) => `${p.namespace}/${p.name}`);
   };
 
-  it('lists every namespace without it, and only that namespace with it', async () => {
-    const all = await cli();
+  it('lists flux-system without it, every namespace with -A, and only that namespace with it', async () => {
+    const fluxSystem = await cli();
+    expect(fluxSystem.code).toBe(0);
+    expect(names(fluxSystem.stdout)).toEqual(['flux-system/varied']);
+    const all = await cli('--all-namespaces');
     expect(all.code).toBe(0);
     expect(names(all.stdout)).toEqual(['flux-system/varied', 'team-a/team-pipeline']);
     const team = await cli('--namespace', 'team-a');
