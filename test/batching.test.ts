@@ -95,3 +95,21 @@ describe('the deadline reaches an all-namespaces list too', () => {
     expect(signals[0]!.aborted).toBe(true);
   });
 });
+
+describe('the all-namespaces list, split per namespace', () => {
+  it('gives a namespaced key of the same batch only that namespace\'s objects', async () => {
+    const { createSource } = await import('../src/cluster/create-source.js');
+    const varied = new CountingSource(await createSource({ type: 'snapshot', path: 'test/fixtures/varied' }));
+    const response = await clientFor(appFor(varied)).query(
+      '{ pipelines(approach: HYBRID) { namespace name } one: pipeline(approach: HYBRID, name: "team-pipeline") { name } }',
+    );
+    expect(response.data!.pipelines).toEqual([
+      { namespace: 'flux-system', name: 'varied' },
+      { namespace: 'team-a', name: 'team-pipeline' },
+    ]);
+    // team-pipeline lives in team-a: asked for in flux-system (the default), it is not there.
+    expect(response.data!.one).toBeNull();
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['PIPELINE_NOT_FOUND']);
+    expect(Object.fromEntries(varied.calls)).toEqual({ 'Pipeline *': 1 });
+  });
+});
