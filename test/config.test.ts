@@ -97,3 +97,30 @@ describe('source configuration', () => {
     expect(() => sourceConfig({}, { FLUX_PIPELINES_CONTEXT: 'c' })).not.toThrow();
   });
 });
+
+describe('limit flags and their variables', () => {
+  const limitsOf = (argv: string[], env: Record<string, string> = {}) => parse(argv, env).limits;
+
+  it.each([
+    ['max-depth', 'FLUX_PIPELINES_MAX_DEPTH', 'maxDepth'],
+    ['max-complexity', 'FLUX_PIPELINES_MAX_COMPLEXITY', 'maxComplexity'],
+    ['max-aliases', 'FLUX_PIPELINES_MAX_ALIASES', 'maxAliases'],
+    ['max-body-bytes', 'FLUX_PIPELINES_MAX_BODY_BYTES', 'maxBodyBytes'],
+    ['query-timeout-ms', 'FLUX_PIPELINES_QUERY_TIMEOUT_MS', 'queryTimeoutMs'],
+  ] as const)('--%s and %s set %s, the flag winning', (flag, variable, key) => {
+    expect(limitsOf([], { [variable]: '7' })[key]).toBe(7);
+    expect(limitsOf([`--${flag}`, '9'], { [variable]: '7' })[key]).toBe(9);
+    expect(refusal([`--${flag}`, 'x1'])).toBe(`${flag} must be a positive integer, got "x1"`);
+    expect(refusal([], { [variable]: '1x' })).toBe(`${flag} must be a positive integer, got "1x"`);
+  });
+
+  it('accepts 1, the smallest positive integer, and refuses 0 and unsafe integers', () => {
+    expect(limitsOf(['--max-depth', '1']).maxDepth).toBe(1);
+    expect(refusal(['--max-depth', '0'])).toBe('max-depth must be a positive integer, got "0"');
+    expect(refusal(['--max-depth', '9007199254740993'])).toBe('max-depth must be a positive integer, got "9007199254740993"');
+  });
+
+  it('refuses an unknown flag instead of ignoring it', () => {
+    expect(refusal(['--max-dept', '3'])).toBe("Unknown option '--max-dept'");
+  });
+});

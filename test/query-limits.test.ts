@@ -128,3 +128,10 @@ describe('the defaults the README states', () => {
     expect(ok.errors).toBeUndefined();
   });
 });
+
+describe('introspection fields', () => {
+  it('are not priced: __typename beside fields costs nothing more', async () => {
+    const plain = await measured('{ pipelines { name stages { name } } }', 'QUERY_TOO_COMPLEX');
+    expect(await measured('{ __typename pipelines { __typename name stages { __typename name } } }', 'QUERY_TOO_COMPLEX')).toBe(plain);
+  });
+});
