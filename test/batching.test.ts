@@ -68,7 +68,7 @@ describe('one list for all namespaces serves the namespaced keys of the same bat
 });
 
 describe('the deadline reaches an all-namespaces list too', () => {
-  it('aborts a hanging list of every namespace with DEADLINE_EXCEEDED naming the kind', async () => {
+  it('aborts a hanging list of every namespace with DEADLINE_EXCEEDED', async () => {
     const signals: (AbortSignal | undefined)[] = [];
     const hanging: ClusterSource = {
       description: 'hanging',
@@ -84,13 +84,11 @@ describe('the deadline reaches an all-namespaces list too', () => {
     };
     const app = createApp({ source: hanging, logger: createLogger('silent'), limits: { ...DEFAULT_LIMITS, queryTimeoutMs: 200 } });
     const response = await clientFor(app).query('{ pipelines(approach: CM) { name } }');
-    expect(response.data).toEqual({ pipelines: [null] });
+    // The listing as a whole is cancelled: a null list with one DEADLINE_EXCEEDED, not a partial answer.
+    expect(response.data).toBeNull();
     expect(response.errors).toHaveLength(1);
-    expect(response.errors![0]).toMatchObject({
-      path: ['pipelines', 0],
-      message: "Reading ConfigMap objects was cancelled: the query's deadline passed or its client went away.",
-      extensions: { code: 'DEADLINE_EXCEEDED', kind: 'ConfigMap' },
-    });
+    expect(response.errors![0]).toMatchObject({ path: ['pipelines'], extensions: { code: 'DEADLINE_EXCEEDED' } });
+    expect(response.errors![0]!.message).toMatch(/cancelled: the query's deadline passed or its client went away\.$/);
     expect(signals).toHaveLength(1);
     expect(signals[0]!.aborted).toBe(true);
   });

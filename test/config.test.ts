@@ -68,7 +68,7 @@ describe('source configuration', () => {
   });
 
   it('reads kube with its context and kubeconfig, flags over environment', () => {
-    expect(sourceConfig({ source: 'kube' }, { HOME: '/home/u' })).toEqual({
+    expect(sourceConfig({ source: 'kube' }, { HOME: '/home/u' })).toMatchObject({
       type: 'kube',
       context: null,
       kubeconfig: null,
@@ -80,7 +80,7 @@ describe('source configuration', () => {
         { source: 'kube', context: 'flag-ctx', kubeconfig: '/flag/config' },
         { FLUX_PIPELINES_CONTEXT: 'env-ctx', KUBECONFIG: '/env/config', KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' },
       ),
-    ).toEqual({ type: 'kube', context: 'flag-ctx', kubeconfig: '/flag/config', inCluster: true, defaultKubeconfig: undefined });
+    ).toMatchObject({ type: 'kube', context: 'flag-ctx', kubeconfig: '/flag/config', inCluster: true, defaultKubeconfig: undefined });
     expect(sourceConfig({}, { FLUX_PIPELINES_SOURCE: 'kube', FLUX_PIPELINES_CONTEXT: 'env-ctx', KUBECONFIG: '/env/config' })).toMatchObject({
       context: 'env-ctx',
       kubeconfig: '/env/config',
