@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -45,6 +46,7 @@ export interface ServerConfig {
   logLevel: string;
   source: SourceConfig;
   limits: GraphQLLimits;
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +92,11 @@ function port(value: string): number {
   return n;
 }
 
+// Per-user access defaults (--auth); used in the usage text below.
+export const DEFAULT_AUTH_CACHE_MS = 10_000;
+const DEFAULT_USER_HEADER = 'X-Forwarded-User';
+const DEFAULT_GROUPS_HEADER = 'X-Forwarded-Groups';
+
 export const SERVER_USAGE = `Usage: flux-pipelines-api [options]
 
 Serves the flux-pipelines GraphQL API (GraphiQL at /graphql).
@@ -115,6 +122,20 @@ GraphQL limits:
   --max-body-bytes N  request body size (FLUX_PIPELINES_MAX_BODY_BYTES; default ${DEFAULT_LIMITS.maxBodyBytes})
   --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
                       aborted (FLUX_PIPELINES_QUERY_TIMEOUT_MS; default ${DEFAULT_LIMITS.queryTimeoutMs})
+
+Who sees what (see README, "Who sees what"):
+  --auth MODE         none (default: everyone reads what the service may read),
+                      token (Authorization: Bearer, checked by TokenReview) or proxy
+                      (user/groups headers from a trusted proxy); token and proxy need
+                      --source kube (FLUX_PIPELINES_AUTH)
+  --auth-cache-ms N   how long token and access reviews are trusted; also how long a
+                      revoked RoleBinding keeps working (FLUX_PIPELINES_AUTH_CACHE_MS;
+                      default ${DEFAULT_AUTH_CACHE_MS})
+  --auth-proxy-trusted LIST  proxy source addresses, IPs or CIDRs, comma-separated
+                      (FLUX_PIPELINES_AUTH_PROXY_TRUSTED; required for proxy)
+  --auth-proxy-user-header NAME    (FLUX_PIPELINES_AUTH_PROXY_USER_HEADER; default ${DEFAULT_USER_HEADER})
+  --auth-proxy-groups-header NAME  comma-separated groups
+                      (FLUX_PIPELINES_AUTH_PROXY_GROUPS_HEADER; default ${DEFAULT_GROUPS_HEADER})
 
   -h, --help          show this help
 `;
@@ -155,6 +176,78 @@ function limitsConfig(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string>
   };
 }
 
+// --- per-user access (--auth) ---
+
+
+/** An address or network a trusted authenticating proxy connects from. */
+export interface TrustedNetwork {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+export type AuthConfig =
+  | { mode: 'none' }
+  | { mode: 'token'; cacheTtlMs: number }
+  | { mode: 'proxy'; cacheTtlMs: number; userHeader: string; groupsHeader: string; trusted: TrustedNetwork[] };
+
+const AUTH_OPTIONS = {
+  auth: { type: 'string' },
+  'auth-cache-ms': { type: 'string' },
+  'auth-proxy-trusted': { type: 'string' },
+  'auth-proxy-user-header': { type: 'string' },
+  'auth-proxy-groups-header': { type: 'string' },
+} as const;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function headerName(option: string, value: string): string {
+  if (!HEADER_NAME.test(value)) throw new ConfigError(`${option} must be an HTTP header name, got "${value}"`);
+  return value;
+}
+
+/** "10.0.0.0/8,192.168.1.7,fd00::/8" → networks; every entry must be an IP or CIDR. */
+export function trustedNetworks(value: string): TrustedNetwork[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('auth-proxy-trusted must list at least one IP address or CIDR');
+  return entries.map((entry) => {
+    const [address = '', prefixText, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefix = prefixText === undefined ? bits : Number(prefixText);
+    if (version === 0 || extra !== undefined || (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) || prefix > bits) {
+      throw new ConfigError(`auth-proxy-trusted: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 192.168.1.7, fd00::/8)`);
+    }
+    return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+  });
+}
+
+function authConfig(values: Partial<Record<keyof typeof AUTH_OPTIONS, string>>, env: Env, source: SourceConfig): AuthConfig {
+  const pick = (flag: keyof typeof AUTH_OPTIONS, variable: string) => nonEmpty(values[flag]) ?? nonEmpty(env[variable]);
+  const mode = pick('auth', 'FLUX_PIPELINES_AUTH') ?? 'none';
+  if (mode === 'none') return { mode };
+  if (mode !== 'token' && mode !== 'proxy') throw new ConfigError(`auth must be none, token or proxy, got "${mode}"`);
+  if (source.type !== 'kube') {
+    throw new ConfigError(`--auth ${mode} needs --source kube (source is "${source.type === 'snapshot' ? source.path : source.type}"): access is decided by the cluster's RBAC`);
+  }
+  const cacheTtlMs = positiveInt('auth-cache-ms', pick('auth-cache-ms', 'FLUX_PIPELINES_AUTH_CACHE_MS'), DEFAULT_AUTH_CACHE_MS);
+  if (mode === 'token') return { mode, cacheTtlMs };
+  const trusted = pick('auth-proxy-trusted', 'FLUX_PIPELINES_AUTH_PROXY_TRUSTED');
+  if (trusted === undefined) throw new ConfigError('--auth proxy needs --auth-proxy-trusted: the addresses the authenticating proxy connects from');
+  return {
+    mode,
+    cacheTtlMs,
+    trusted: trustedNetworks(trusted),
+    userHeader: headerName('auth-proxy-user-header', pick('auth-proxy-user-header', 'FLUX_PIPELINES_AUTH_PROXY_USER_HEADER') ?? DEFAULT_USER_HEADER),
+    groupsHeader: headerName('auth-proxy-groups-header', pick('auth-proxy-groups-header', 'FLUX_PIPELINES_AUTH_PROXY_GROUPS_HEADER') ?? DEFAULT_GROUPS_HEADER),
+  };
+}
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'help' {
   let values;
   try {
@@ -163,6 +256,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
       options: {
         ...SOURCE_OPTIONS,
         ...LIMIT_OPTIONS,
+        ...AUTH_OPTIONS,
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
@@ -177,11 +271,13 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
   if (values.help) return 'help';
   const logLevel = nonEmpty(values['log-level']) ?? nonEmpty(env.LOG_LEVEL) ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const source = sourceConfig(values, env);
   return {
     port: port(nonEmpty(values.port) ?? nonEmpty(env.PORT) ?? '4000'),
     host: nonEmpty(values.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
     logLevel,
-    source: sourceConfig(values, env),
+    source,
     limits: limitsConfig(values, env),
+    auth: authConfig(values, env, source),
   };
 }

@@ -5,6 +5,7 @@ import { ConfigError, parseServerConfig, SERVER_USAGE } from './config.js';
 import { createSource } from './cluster/create-source.js';
 import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
+import { accessFromConfig } from './server/auth-setup.js';
 import { createApp } from './server/create-app.js';
 import { createHttpServer } from './server/http-server.js';
 
@@ -18,9 +19,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const source = await createSource(config.source);
+  const access = await accessFromConfig(config, logger);
   let draining = false;
   const server = createHttpServer({
-    app: createApp({ source, logger, limits: config.limits }),
+    app: createApp({ source, logger, limits: config.limits, access }),
     source,
     logger,
     isDraining: () => draining,

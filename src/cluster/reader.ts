@@ -17,10 +17,21 @@ export interface ClusterReader {
   list(kind: ResourceKind, namespace: string | null, options?: ListOptions): Promise<KubeObject[]>;
 }
 
-/** What a request carries that may choose how the cluster is read (later: the caller's identity). */
+/** Who is asking, as the Kubernetes API server knows them (TokenReview or a trusted proxy). */
+export interface Identity {
+  user: string;
+  groups: string[];
+}
+
+/** What a request carries that may choose how the cluster is read. */
 export interface RequestScope {
   requestId: string;
   signal?: AbortSignal;
+  /**
+   * The authenticated caller (`--auth token|proxy`); absent with `--auth none`. Reads are
+   * authorized for this identity by the decorator in src/cluster/access/, whatever the source.
+   */
+  identity?: Identity;
 }
 
 export interface Readiness {

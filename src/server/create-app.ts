@@ -4,10 +4,13 @@ import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance 
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
 import { ClusterLoaders } from '../cluster/loaders.js';
-import type { ClusterSource } from '../cluster/reader.js';
+import type { AccessPolicy } from '../cluster/access/access-policy.js';
+import { authorizingReader } from '../cluster/access/authorizing-reader.js';
+import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/reader.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
+import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
 import { maskError } from './error-masking.js';
 import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
@@ -54,6 +57,15 @@ export interface AppOptions {
   source: ClusterSource;
   logger: Logger;
   limits?: GraphQLLimits;
+  /** Per-user access (`--auth token|proxy`): who the caller is, and what they may read. Absent: `--auth none`. */
+  access?: AppAccess;
+}
+
+export interface AppAccess {
+  authenticator: Authenticator;
+  policy: AccessPolicy;
+  /** Pre-filled in GraphiQL's Headers tab, to show how a token is sent. */
+  graphiqlHeaders?: Record<string, string>;
 }
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -105,7 +117,12 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOptions): App {
+export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: AppOptions): App {
+  // Every read of a scope goes through here: the source's reader, authorized for the
+  // scope's caller when callers are authenticated. Subscriptions call it per event.
+  const readerFor = (scope: RequestScope): ClusterReader =>
+    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity)) : source.readerFor(scope);
+  const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -115,19 +132,23 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS }: AppOption
     // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
     cors: false,
     logging: false,
-    graphiql: limits.introspection ? GRAPHIQL_OPTIONS : false,
+    graphiql: limits.introspection ? { ...GRAPHIQL_OPTIONS, ...graphiqlHeaders } : false,
     // GraphiQL with every script, style and editor worker inlined: Yoga's default page loads
     // them from a CDN and stays blank on a machine without internet.
     renderGraphiQL,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
+    plugins: [...(access ? [useAuthentication(access.authenticator, logger)] : []), useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
-      const reader = source.readerFor({ requestId, signal });
+      const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
+      const reader = readerFor(scope);
       return {
         requestId,
+        scope,
+        readerFor,
+        stillAuthenticated: () => stillAuthenticated(request),
         logger: logger.child({ requestId }),
         pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
       };
