@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ClusterSource } from '../cluster/reader.js';
 import type { App } from './create-app.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { serveWebPage } from './web-assets.js';
 
 export interface HttpServerOptions {
   app: App;
@@ -56,11 +57,7 @@ export function createHttpServer({ app, source, logger, isDraining, maxBodyBytes
       );
       return;
     }
-    if (path === '/') {
-      res.writeHead(302, { location: '/graphql' });
-      res.end();
-      return;
-    }
+    if (serveWebPage(req, res, path ?? '/')) return;
     if (req.method === 'POST') {
       // Node's parser holds a body to its declared length, so checking the header bounds the read.
       const length = req.headers['content-length'];

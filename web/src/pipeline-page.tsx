@@ -1,0 +1,133 @@
+import { errorsAt, type ApiError } from './api';
+import { ErrorNote } from './error-note';
+import type { Approach, PipelineViewFragment } from './gql/graphql';
+import { PipelinePageQuery } from './queries';
+import { ReleaseCard } from './release-card';
+import { useQuery } from './use-query';
+
+type Stage = PipelineViewFragment['stages'][number];
+
+interface Props {
+  approach: Approach;
+  namespace: string;
+  name: string;
+  onUnauthenticated: (message: string) => void;
+}
+
+/** One pipeline: its stages as columns in order, each stage's releases as cards. */
+export function PipelinePage({ approach, namespace, name, onUnauthenticated }: Props) {
+  const state = useQuery(PipelinePageQuery, { approach, namespace, name }, onUnauthenticated);
+  const title = `${namespace}/${name}`;
+  if (state.status === 'loading') {
+    return (
+      <section aria-labelledby="pipeline-title">
+        <h1 id="pipeline-title">{title}</h1>
+        <p aria-live="polite">Loading…</p>
+      </section>
+    );
+  }
+  if (state.status === 'failed') return <Failed title={title} errors={[{ message: state.message }]} />;
+  const { data, errors } = state.result;
+  const pipeline = data?.pipeline;
+  if (!pipeline) return <Failed title={title} errors={errors} />;
+  return <PipelineView pipeline={pipeline} errors={errors} />;
+}
+
+function Failed({ title, errors }: { title: string; errors: Pick<ApiError, 'message' | 'extensions'>[] }) {
+  return (
+    <section aria-labelledby="pipeline-title">
+      <p class="crumbs">
+        <a href="/">All pipelines</a>
+      </p>
+      <h1 id="pipeline-title">{title}</h1>
+      <ErrorNote title="This pipeline could not be shown" errors={errors} />
+    </section>
+  );
+}
+
+export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragment; errors: ApiError[] }) {
+  const base = ['pipeline', 'stages'];
+  const placed = new Set<ApiError>();
+  const at = (path: (string | number)[]) => {
+    const found = errorsAt(errors, path);
+    found.forEach((e) => placed.add(e));
+    return found;
+  };
+  const columns = pipeline.stages.map((stage, i) => <StageColumn key={stage.id} stage={stage} path={[...base, i]} at={at} />);
+  const elsewhere = errors.filter((e) => !placed.has(e));
+  return (
+    <section aria-labelledby="pipeline-title" class="pipeline">
+      <p class="crumbs">
+        <a href="/">All pipelines</a>
+      </p>
+      <div class="pipeline-head">
+        <h1 id="pipeline-title">{pipeline.name}</h1>
+        <dl class="facts">
+          <div>
+            <dt>Approach</dt>
+            <dd>{pipeline.approach}</dd>
+          </div>
+          <div>
+            <dt>Namespace</dt>
+            <dd>{pipeline.namespace}</dd>
+          </div>
+          <div>
+            <dt>Defined by</dt>
+            <dd>
+              {pipeline.definedBy.kind} {pipeline.definedBy.namespace}/{pipeline.definedBy.name}
+            </dd>
+          </div>
+        </dl>
+      </div>
+      {elsewhere.length > 0 && <ErrorNote title="Errors" errors={elsewhere} />}
+      <div class="stages-scroll" tabIndex={0} role="region" aria-label={`Stages of ${pipeline.name}, in order`}>
+        <ol class="stages">{columns}</ol>
+      </div>
+    </section>
+  );
+}
+
+function StageColumn({ stage, path, at }: { stage: Stage; path: (string | number)[]; at: (path: (string | number)[]) => ApiError[] }) {
+  const stageErrors = at([...path, 'releases']);
+  const headingId = `stage-${stage.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  return (
+    <li class="stage" aria-labelledby={headingId} data-stage={stage.name}>
+      <h2 id={headingId}>
+        <span class="order">{stage.order}.</span> {stage.name}
+      </h2>
+      <p class="stage-meta">
+        namespace <code>{stage.namespace}</code>
+        {stage.cluster && (
+          <>
+            {' '}
+            · cluster <code>{stage.cluster}</code>
+          </>
+        )}
+      </p>
+      {stage.releases === null ? (
+        <ErrorNote title="This stage could not be read" errors={stageErrors.length ? stageErrors : [{ message: 'No releases were returned for this stage.' }]} />
+      ) : stage.releases.length === 0 ? (
+        <p class="empty">No releases in this stage.</p>
+      ) : (
+        <ul class="releases">
+          {stage.releases.map((release, j) => {
+            const releasePath = [...path, 'releases', j];
+            if (release === null) {
+              const errs = at(releasePath);
+              return (
+                <li key={`missing-${j}`} class="card card-error" data-release-error={errs[0]?.extensions?.code ?? 'unknown'}>
+                  <ErrorNote title="A release could not be resolved" errors={errs.length ? errs : [{ message: 'This release could not be read.' }]} />
+                </li>
+              );
+            }
+            return (
+              <li key={release.id}>
+                <ReleaseCard release={release} workloadErrors={at([...releasePath, 'workloads'])} />
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,90 @@
+import { graphql } from './gql';
+
+// Every operation the page sends. The codegen types each one from schema.graphql.
+
+export const PipelineListQuery = graphql(`
+  query PipelineList {
+    pipelines {
+      id
+      name
+      namespace
+      approach
+      stages {
+        id
+        releases {
+          id
+          ready
+          suspended
+          readyStatus
+        }
+      }
+    }
+  }
+`);
+
+export const PipelinePageQuery = graphql(`
+  query PipelinePage($approach: Approach!, $name: String!, $namespace: String!) {
+    pipeline(approach: $approach, name: $name, namespace: $namespace) {
+      ...PipelineView
+    }
+  }
+`);
+
+export const PipelineViewFragment = graphql(`
+  fragment PipelineView on Pipeline {
+    id
+    name
+    namespace
+    approach
+    definedBy {
+      kind
+      name
+      namespace
+    }
+    stages {
+      id
+      name
+      namespace
+      order
+      cluster
+      releases {
+        __typename
+        id
+        kind
+        name
+        namespace
+        ready
+        readyStatus
+        readyReason
+        readyMessage
+        suspended
+        version
+        revision
+        ... on HelmRelease {
+          chartName
+          chartVersion
+          desiredChartVersion
+        }
+        ... on Kustomization {
+          path
+        }
+        workloads {
+          id
+          kind
+          name
+          namespace
+          replicas
+          readyReplicas
+          images {
+            id
+            container
+            init
+            repository
+            tag
+            digest
+          }
+        }
+      }
+    }
+  }
+`);
