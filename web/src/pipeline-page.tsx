@@ -47,14 +47,10 @@ function Failed({ title, errors }: { title: string; errors: Pick<ApiError, 'mess
 
 export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragment; errors: ApiError[] }) {
   const base = ['pipeline', 'stages'];
-  const placed = new Set<ApiError>();
-  const at = (path: (string | number)[]) => {
-    const found = errorsAt(errors, path);
-    found.forEach((e) => placed.add(e));
-    return found;
-  };
+  const at = (path: (string | number)[]) => errorsAt(errors, path);
   const columns = pipeline.stages.map((stage, i) => <StageColumn key={stage.id} stage={stage} path={[...base, i]} at={at} />);
-  const elsewhere = errors.filter((e) => !placed.has(e));
+  // Errors of a stage, a release or its workloads are drawn in place; any other one goes on top.
+  const elsewhere = errors.filter((e) => !/^pipeline\.stages\.\d+\.releases(\.\d+(\.workloads)?)?$/.test((e.path ?? []).join('.')));
   return (
     <section aria-labelledby="pipeline-title" class="pipeline">
       <p class="crumbs">
@@ -116,7 +112,7 @@ function StageColumn({ stage, path, at }: { stage: Stage; path: (string | number
               const errs = at(releasePath);
               return (
                 <li key={`missing-${j}`} class="card card-error" data-release-error={errs[0]?.extensions?.code ?? 'unknown'}>
-                  <ErrorNote title="A release could not be resolved" errors={errs.length ? errs : [{ message: 'This release could not be read.' }]} />
+                  <ErrorNote title="This release could not be read" errors={errs.length ? errs : [{ message: 'This release could not be read.' }]} />
                 </li>
               );
             }
