@@ -29,7 +29,7 @@ export function App() {
           </a>
           <a href="/graphql">GraphiQL</a>
         </nav>
-        {(token || unauthenticated) && <TokenPanel token={token} onSave={saveToken} compact={!unauthenticated} />}
+        {token && !unauthenticated && <TokenPanel token={token} onSave={saveToken} compact />}
       </header>
       <main id="main" tabIndex={-1}>
         {unauthenticated ? (
