@@ -29,6 +29,22 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
   /** A query's deadline; in-flight Kubernetes calls are aborted when it passes. */
   queryTimeoutMs: number;
+  /** Lexical tokens per document, counted before it is parsed. */
+  maxTokens: number;
+  /** Fields per document, a field repeated in one selection set counting more (server/document-limits.ts). */
+  maxFields: number;
+  /** Named fragments per document. */
+  maxFragments: number;
+  /** Estimated bytes of the cache of parsed, valid documents. */
+  documentCacheBytes: number;
+  /** Time for a client to send a request's headers (and, on a new connection, its first byte). */
+  headersTimeoutMs: number;
+  /** Time for a client to send a whole request, body included; the query deadline starts after it. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Open connections; the next one is refused with 503. */
+  maxConnections: number;
 }
 
 export const DEFAULT_LIMITS: GraphQLLimits = {
@@ -38,6 +54,14 @@ export const DEFAULT_LIMITS: GraphQLLimits = {
   maxAliases: 20,
   maxBodyBytes: 64 * 1024,
   queryTimeoutMs: 15_000,
+  maxTokens: 1_000,
+  maxFields: 500,
+  maxFragments: 16,
+  documentCacheBytes: 8 * 1024 * 1024,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
 };
 
 export interface ServerConfig {
@@ -46,6 +70,8 @@ export interface ServerConfig {
   logLevel: string;
   source: SourceConfig;
   limits: GraphQLLimits;
+  /** Serve /metrics on this port only (not on the API port); null: on the API port. */
+  metricsPort: number | null;
   auth: AuthConfig;
 }
 
@@ -92,6 +118,13 @@ function port(value: string): number {
   return n;
 }
 
+function metricsPort(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError(`metrics-port must be an integer from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
 // Per-user access defaults (--auth); used in the usage text below.
 export const DEFAULT_AUTH_CACHE_MS = 10_000;
 const DEFAULT_USER_HEADER = 'X-Forwarded-User';
@@ -122,6 +155,28 @@ GraphQL limits:
   --max-body-bytes N  request body size (FLUX_PIPELINES_MAX_BODY_BYTES; default ${DEFAULT_LIMITS.maxBodyBytes})
   --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
                       aborted (FLUX_PIPELINES_QUERY_TIMEOUT_MS; default ${DEFAULT_LIMITS.queryTimeoutMs})
+  --max-tokens N      tokens per document, counted before parsing
+                      (FLUX_PIPELINES_MAX_TOKENS; default ${DEFAULT_LIMITS.maxTokens})
+  --max-fields N      fields per document, repeated fields counting more
+                      (FLUX_PIPELINES_MAX_FIELDS; default ${DEFAULT_LIMITS.maxFields})
+  --max-fragments N   named fragments per document (FLUX_PIPELINES_MAX_FRAGMENTS;
+                      default ${DEFAULT_LIMITS.maxFragments})
+  --document-cache-bytes N  estimated size of the cache of valid documents
+                      (FLUX_PIPELINES_DOCUMENT_CACHE_BYTES; default ${DEFAULT_LIMITS.documentCacheBytes})
+
+Connection limits:
+  --headers-timeout-ms N    time to send request headers (FLUX_PIPELINES_HEADERS_TIMEOUT_MS;
+                      default ${DEFAULT_LIMITS.headersTimeoutMs})
+  --request-timeout-ms N    time to send a whole request, body included
+                      (FLUX_PIPELINES_REQUEST_TIMEOUT_MS; default ${DEFAULT_LIMITS.requestTimeoutMs})
+  --keep-alive-timeout-ms N idle keep-alive connections are closed after this
+                      (FLUX_PIPELINES_KEEP_ALIVE_TIMEOUT_MS; default ${DEFAULT_LIMITS.keepAliveTimeoutMs})
+  --max-connections N open connections; more are refused with 503
+                      (FLUX_PIPELINES_MAX_CONNECTIONS; default ${DEFAULT_LIMITS.maxConnections})
+
+Metrics:
+  --metrics-port N    serve /metrics on this port (0: any free one) instead of
+                      the API port (FLUX_PIPELINES_METRICS_PORT)
 
 Who sees what (see README, "Who sees what"):
   --auth MODE         none (default: everyone reads what the service may read),
@@ -162,20 +217,44 @@ const LIMIT_OPTIONS = {
   'max-aliases': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'query-timeout-ms': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'max-fields': { type: 'string' },
+  'max-fragments': { type: 'string' },
+  'document-cache-bytes': { type: 'string' },
+  'headers-timeout-ms': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  'keep-alive-timeout-ms': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const;
 
 function limitsConfig(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string>>, env: Env): GraphQLLimits {
   const pick = (flag: keyof typeof LIMIT_OPTIONS, variable: string) => nonEmpty(values[flag]) ?? nonEmpty(env[variable]);
-  return {
+  const limits: GraphQLLimits = {
     introspection: bool('introspection', pick('introspection', 'FLUX_PIPELINES_INTROSPECTION'), DEFAULT_LIMITS.introspection),
     maxDepth: positiveInt('max-depth', pick('max-depth', 'FLUX_PIPELINES_MAX_DEPTH'), DEFAULT_LIMITS.maxDepth),
     maxComplexity: positiveInt('max-complexity', pick('max-complexity', 'FLUX_PIPELINES_MAX_COMPLEXITY'), DEFAULT_LIMITS.maxComplexity),
     maxAliases: positiveInt('max-aliases', pick('max-aliases', 'FLUX_PIPELINES_MAX_ALIASES'), DEFAULT_LIMITS.maxAliases),
     maxBodyBytes: positiveInt('max-body-bytes', pick('max-body-bytes', 'FLUX_PIPELINES_MAX_BODY_BYTES'), DEFAULT_LIMITS.maxBodyBytes),
     queryTimeoutMs: positiveInt('query-timeout-ms', pick('query-timeout-ms', 'FLUX_PIPELINES_QUERY_TIMEOUT_MS'), DEFAULT_LIMITS.queryTimeoutMs),
+    maxTokens: positiveInt('max-tokens', pick('max-tokens', 'FLUX_PIPELINES_MAX_TOKENS'), DEFAULT_LIMITS.maxTokens),
+    maxFields: positiveInt('max-fields', pick('max-fields', 'FLUX_PIPELINES_MAX_FIELDS'), DEFAULT_LIMITS.maxFields),
+    maxFragments: positiveInt('max-fragments', pick('max-fragments', 'FLUX_PIPELINES_MAX_FRAGMENTS'), DEFAULT_LIMITS.maxFragments),
+    documentCacheBytes: positiveInt('document-cache-bytes', pick('document-cache-bytes', 'FLUX_PIPELINES_DOCUMENT_CACHE_BYTES'), DEFAULT_LIMITS.documentCacheBytes),
+    headersTimeoutMs: positiveInt('headers-timeout-ms', pick('headers-timeout-ms', 'FLUX_PIPELINES_HEADERS_TIMEOUT_MS'), DEFAULT_LIMITS.headersTimeoutMs),
+    requestTimeoutMs: positiveInt('request-timeout-ms', pick('request-timeout-ms', 'FLUX_PIPELINES_REQUEST_TIMEOUT_MS'), DEFAULT_LIMITS.requestTimeoutMs),
+    keepAliveTimeoutMs: positiveInt('keep-alive-timeout-ms', pick('keep-alive-timeout-ms', 'FLUX_PIPELINES_KEEP_ALIVE_TIMEOUT_MS'), DEFAULT_LIMITS.keepAliveTimeoutMs),
+    maxConnections: positiveInt('max-connections', pick('max-connections', 'FLUX_PIPELINES_MAX_CONNECTIONS'), DEFAULT_LIMITS.maxConnections),
   };
+  // The parser recurses once per bracket level: depth bounds that recursion (document-limits.ts).
+  if (limits.maxDepth > MAX_DEPTH_CEILING) throw new ConfigError(`max-depth must be at most ${MAX_DEPTH_CEILING}, got "${limits.maxDepth}"`);
+  // Node requires the header deadline to be within the whole-request one.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`headers-timeout-ms (${limits.headersTimeoutMs}) must not be over request-timeout-ms (${limits.requestTimeoutMs})`);
+  }
+  return limits;
 }
 
+const MAX_DEPTH_CEILING = 100;
 // --- per-user access (--auth) ---
 
 
@@ -260,6 +339,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -278,6 +358,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
     logLevel,
     source,
     limits: limitsConfig(values, env),
+    metricsPort: metricsPort(nonEmpty(values['metrics-port']) ?? nonEmpty(env.FLUX_PIPELINES_METRICS_PORT)),
     auth: authConfig(values, env, source),
   };
 }

@@ -7,7 +7,8 @@ import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
 import { accessFromConfig } from './server/auth-setup.js';
 import { createApp } from './server/create-app.js';
-import { createHttpServer } from './server/http-server.js';
+import { createHttpServer, createMetricsServer } from './server/http-server.js';
+import { setStoreStatsProvider, startProcessMetrics, type StoreStats } from './metrics.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -27,7 +28,20 @@ async function main(): Promise<void> {
     logger,
     isDraining: () => draining,
     maxBodyBytes: config.limits.maxBodyBytes,
+    limits: config.limits,
+    serveMetrics: config.metricsPort === null,
   });
+  startProcessMetrics();
+  // The store's figures for /metrics, from a source that keeps a store (contract 1); none otherwise.
+  setStoreStatsProvider(() => (source as { storeStats?: () => StoreStats | undefined }).storeStats?.());
+  const { metricsPort } = config;
+  const metricsServer = metricsPort === null ? null : createMetricsServer(config.limits);
+  if (metricsServer && metricsPort !== null) {
+    metricsServer.listen(metricsPort, config.host);
+    await once(metricsServer, 'listening');
+    const { port } = metricsServer.address() as AddressInfo;
+    logger.info({ metricsPort: port }, `serving metrics at http://localhost:${port}/metrics`);
+  }
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -42,7 +56,10 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Scrapes may still come while draining; the metrics port closes with the API.
     server.close(() => {
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       logger.info('stopped');
       process.exit(0);
     });

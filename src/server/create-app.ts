@@ -11,8 +11,8 @@ import type { GraphQLContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
-import { maskError } from './error-masking.js';
-import { useCsrfPrevention, useQueryLimits, withoutSuggestions } from './hardening.js';
+import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
+import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
@@ -71,18 +71,26 @@ export interface AppAccess {
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /**
- * Puts the request id on every error of a result, whether execution raised it or a check
- * before execution did (parse, validation, limits, batching).
+ * The contract every error of a result meets, whether execution raised it or a check
+ * before execution did (parse, validation, limits, batching, a request Yoga could not
+ * read): it carries the request id and a code, and nothing the client sent is echoed
+ * (Yoga puts the JSON parser's message, which quotes the body, in `originalError`).
+ * Unexpected failures that Yoga masked before there was a request logger are logged
+ * here, under the request id.
  */
-function useRequestIdOnEveryError(): Plugin<GraphQLContext> {
+function useErrorsWithRequestId(logger: Logger): Plugin<GraphQLContext> {
   return {
     onResultProcess({ request, result, setResult }) {
       if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors?.length) return;
       const requestId = requestIdOf(request);
+      const requestLogger = logger.child({ requestId });
       const errors = result.errors.map((error) => {
-        if (error.extensions?.requestId) return error;
+        takeDeferredLog(error)?.(requestLogger);
+        const { originalError: _echo, ...extensions } = error.extensions ?? {};
+        const code = extensions.code ?? (error.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+        if (error.extensions?.requestId === requestId && error.extensions.code !== undefined && !('originalError' in error.extensions)) return error;
         const { nodes, source, positions, path, originalError } = error;
-        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...error.extensions, requestId } });
+        return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...extensions, code, requestId } });
       });
       setResult({ ...result, errors });
     },
@@ -136,8 +144,19 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: A
     // GraphiQL with every script, style and editor worker inlined: Yoga's default page loads
     // them from a CDN and stays blank on a machine without internet.
     renderGraphiQL,
-    maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [...(access ? [useAuthentication(access.authenticator, logger)] : []), useCsrfPrevention(), useQueryLimits(limits), useErrorContract(logger, limits.introspection), useRequestIdOnEveryError()],
+    // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
+    parserAndValidationCache: false,
+    // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
+    maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
+    plugins: [
+      ...(access ? [useAuthentication(access.authenticator, logger)] : []),
+      useCsrfPrevention(),
+      useBoundedDocuments(limits),
+      useQueryLimits(limits),
+      useErrorContract(logger, limits.introspection),
+      useErrorsWithRequestId(logger),
+      useRequestMetrics(),
+    ],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.

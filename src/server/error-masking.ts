@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { PipelineApiError } from '../errors.js';
+import { currentRequestId } from './request-id.js';
 
 /**
  * The one error contract. Expected failures (PipelineApiError) keep their message and
@@ -33,4 +34,43 @@ export function maskError(error: unknown, logger: Logger): GraphQLError {
     ...location,
     extensions: { ...graphqlError?.extensions, code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+type LogCall = [level: 'debug' | 'warn' | 'error', object: object, message: string];
+const deferredLogs = new WeakMap<GraphQLError, LogCall[]>();
+
+/** A masked error nobody took the log of in this time (a subscription's stream, say) is logged anyway. */
+const UNCLAIMED_LOG_MS = 5_000;
+
+/**
+ * maskError for Yoga's own masking, which is not told the request. Under the HTTP server
+ * the request is known from its async scope, and the log line gets its id at once.
+ * Otherwise (app.fetch) what it would log is kept with the masked error, and logged by
+ * whoever knows the request, via takeDeferredLog; if nobody does, by `logger` after a while.
+ */
+export function maskErrorDeferringLog(error: unknown, logger: Logger): GraphQLError {
+  const requestId = currentRequestId();
+  if (requestId !== undefined) return maskError(error, logger.child({ requestId }));
+  const calls: LogCall[] = [];
+  const recorder = {
+    debug: (object: object, message: string) => calls.push(['debug', object, message]),
+    warn: (object: object, message: string) => calls.push(['warn', object, message]),
+    error: (object: object, message: string) => calls.push(['error', object, message]),
+  } as unknown as Logger;
+  const masked = maskError(error, recorder);
+  if (calls.length > 0) {
+    deferredLogs.set(masked, calls);
+    setTimeout(() => takeDeferredLog(masked)?.(logger), UNCLAIMED_LOG_MS).unref();
+  }
+  return masked;
+}
+
+/** The log calls kept for a masked error (once), to run against a request's logger. */
+export function takeDeferredLog(error: GraphQLError): ((logger: Logger) => void) | undefined {
+  const calls = deferredLogs.get(error);
+  if (!calls) return undefined;
+  deferredLogs.delete(error);
+  return (logger) => {
+    for (const [level, object, message] of calls) logger[level](object, message);
+  };
 }

@@ -1,6 +1,8 @@
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
+import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
+import { DocumentCache, parseBounded } from './document-limits.js';
 import { queryLimitsRule } from './query-cost.js';
 import { requestIdOf } from './request-id.js';
 
@@ -41,6 +43,8 @@ export function useCsrfPrevention(): Plugin {
       if (request.headers.has(CSRF_HEADER)) return;
       const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (request.method === 'POST' && contentType !== '' && !SIMPLE_CONTENT_TYPES.includes(contentType)) return;
+      countRefusal('csrf');
+      countError('CSRF_PREVENTED');
       endResponse(
         new fetchAPI.Response(
           JSON.stringify({
@@ -54,6 +58,96 @@ export function useCsrfPrevention(): Plugin {
           { status: 403, headers: { 'content-type': 'application/json; charset=utf-8' } },
         ),
       );
+    },
+  };
+}
+
+/**
+ * Replaces Yoga's parse and validation cache (1,024 documents of any size, and parse
+ * errors too). A document is scanned and counted before it is parsed and validated
+ * (see document-limits.ts); only one that passed validation is cached, in a cache
+ * bounded by estimated bytes. A cached document skips validation: the app's rules never
+ * change. Needs `parserAndValidationCache: false` in createYoga.
+ */
+export function useBoundedDocuments(limits: GraphQLLimits): Plugin & { cache: DocumentCache } {
+  const cache = new DocumentCache(limits.documentCacheBytes);
+  setDocumentCacheProvider(() => cache);
+  const sources = new WeakMap<DocumentNode, string>();
+  const validated = new WeakSet<DocumentNode>();
+  return {
+    cache,
+    onParse({ params, setParsedDocument }) {
+      const source = typeof params.source === 'string' ? params.source : String(params.source?.body ?? params.source);
+      const cached = cache.get(source);
+      if (cached) return setParsedDocument(cached);
+      let document: DocumentNode;
+      try {
+        document = parseBounded(source, limits);
+      } catch (error) {
+        // graphql-js's syntax errors carry no code; the limits' errors do.
+        if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) throw error;
+        throw new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+      }
+      sources.set(document, source);
+      setParsedDocument(document);
+    },
+    onValidate({ params: { documentAST }, setResult }) {
+      if (validated.has(documentAST)) return setResult([]);
+      return ({ result }) => {
+        const source = sources.get(documentAST);
+        if (result.length > 0 || source === undefined) return;
+        validated.add(documentAST);
+        cache.set(source, documentAST);
+      };
+    },
+  };
+}
+
+/**
+ * Request metrics: one count and one duration per GraphQL result, labelled with the
+ * operation name (bounded: see operationLabel) and the outcome; one count per error code;
+ * one refusal per limit that refused it; and the open-subscriptions gauge, from the moment
+ * a subscription's stream exists until it ends or its client goes (contract 3, wired here
+ * so the subscription code needs no metrics of its own).
+ */
+export function useRequestMetrics(): Plugin {
+  const started = new WeakMap<Request, number>();
+  // The name of the operation a request runs, known once its document passed validation.
+  const operationNames = new WeakMap<Request, string | undefined>();
+  return {
+    onRequest({ request }) {
+      started.set(request, performance.now());
+    },
+    onValidate({ context, params: { documentAST } }) {
+      const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
+      return ({ result }) => {
+        if (request && result.length === 0) operationNames.set(request, getOperationAST(documentAST, params?.operationName)?.name?.value);
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result }) {
+          if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return undefined;
+          return { onEnd: trackSubscription() };
+        },
+      };
+    },
+    onResultProcess({ request, result }) {
+      const start = started.get(request);
+      if (start === undefined) return;
+      started.delete(request); // one observation per request, even if results are processed again
+      const errors = !Array.isArray(result) && result && typeof result === 'object' && 'errors' in result ? (result.errors ?? []) : [];
+      for (const error of errors) {
+        const code = error.extensions?.code;
+        countError(code);
+        if (typeof code === 'string' && LIMIT_OF_CODE[code]) countRefusal(LIMIT_OF_CODE[code]);
+        else if (error.message.includes('introspection has been disabled')) countRefusal('introspection');
+      }
+      observeGraphQLRequest({
+        operation: operationNames.has(request) ? operationLabel(operationNames.get(request), true) : operationLabel(undefined, false),
+        outcome: errors.length === 0 ? 'ok' : String(errors[0]!.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+        seconds: (performance.now() - start) / 1000,
+      });
     },
   };
 }

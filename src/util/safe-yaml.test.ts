@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments, YamlParseError } from './safe-yaml.js';
+import { formatYamlProblem, parseYamlDocuments, YamlParseError } from './safe-yaml.js';
 
 const limits = { maxLength: 64 * 1024, maxAliasCount: 0, maxDepth: 64 };
 
@@ -74,5 +74,26 @@ describe('parseYamlDocuments', () => {
 
   it('rejects duplicate keys', () => {
     expect(() => parseYamlDocuments('a: 1\na: 2\n', limits)).toThrow(/duplicate key/);
+  });
+});
+
+describe('positions in messages', () => {
+  it('gives an alias error a numeric line and column, never "null"', () => {
+    let error: unknown;
+    try {
+      parseYamlDocuments('a: 1\n---\nb: &x [1]\nc: *x\n', limits);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(YamlParseError);
+    const { problem, message } = error as YamlParseError;
+    expect(problem).toEqual({ line: 3, column: 1, description: 'anchors and aliases are not allowed here' });
+    expect(message).toBe('line 3, column 1: anchors and aliases are not allowed here');
+    expect(message).not.toContain('null');
+  });
+
+  it('leaves out a position it does not have', () => {
+    expect(formatYamlProblem({ line: 2, column: null, description: 'x' })).toBe('line 2: x');
+    expect(formatYamlProblem({ line: null, column: null, description: 'x' })).toBe('x');
   });
 });

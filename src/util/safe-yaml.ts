@@ -33,8 +33,10 @@ export interface ParsedDocument {
   line: number;
 }
 
+/** "line L, column C: …", "line L: …" or just the description: a position is a number or absent. */
 export function formatYamlProblem(p: YamlProblem): string {
-  return p.line === null ? p.description : `line ${p.line}, column ${p.column}: ${p.description}`;
+  if (p.line === null) return p.description;
+  return p.column === null ? `line ${p.line}: ${p.description}` : `line ${p.line}, column ${p.column}: ${p.description}`;
 }
 
 function describeCode(code: string): string {
@@ -89,7 +91,7 @@ export function parseYamlDocuments(text: string, options: SafeYamlOptions): Pars
       const { line, col } = lines.linePos(error.pos[0]);
       throw new YamlParseError({ line, column: col, description: describeCode(error.code) });
     }
-    const { line } = lines.linePos(doc.contents?.range[0] ?? doc.range[0]);
+    const { line, col } = lines.linePos(doc.contents?.range[0] ?? doc.range[0]);
     try {
       result.push({ value: doc.toJS({ maxAliasCount: options.maxAliasCount }), line });
     } catch (e) {
@@ -99,7 +101,8 @@ export function parseYamlDocuments(text: string, options: SafeYamlOptions): Pars
           : options.maxAliasCount === 0
             ? 'anchors and aliases are not allowed here'
             : 'too many aliases (possible resource exhaustion)';
-      throw new YamlParseError({ line, column: null, description });
+      // The position of the document: the alias expansion has no narrower one.
+      throw new YamlParseError({ line, column: col, description });
     }
   }
   return result;
