@@ -15,7 +15,8 @@ import { clientFor, type GraphQLResponse } from './support/graphql-client.js';
 import { PIPELINE_QUERY } from './queries/demo-expectations.js';
 
 const DEFINITIONS = ['pipelines', 'pipelinestages', 'configmaps'];
-const RELEASES = ['kustomizations', 'helmreleases', 'deployments'];
+// Workloads are Deployments, StatefulSets and DaemonSets: reading a release's needs all three.
+const RELEASES = ['kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'];
 const TOKENS = { alice: 'alice-token.abc', bob: 'bob-token.def', carol: 'carol-token.ghi' };
 
 interface Harness {

@@ -1,5 +1,7 @@
 import type { KubeObject } from '../cluster/kube-object.js';
-import type { HelmReleaseRelease, KustomizationRelease, Readiness, Release, WorkloadSelection } from '../model/release.js';
+import type { ConditionSummary } from '../model/health.js';
+import type { HelmHistoryEntry, HelmReleaseRelease, KustomizationRelease, Readiness, Release, WorkloadSelection } from '../model/release.js';
+import { WORKLOAD_KINDS, type WorkloadKind } from '../model/workload.js';
 import { releaseId } from '../model/release.js';
 import { at, listAt, numberAt, stringAt } from './object-fields.js';
 
@@ -20,23 +22,40 @@ function readiness(object: KubeObject): Readiness {
   };
 }
 
+function condition(object: KubeObject, type: string): ConditionSummary {
+  const found = listAt(object.status, 'conditions').find((c) => stringAt(c, 'type') === type);
+  const status = stringAt(found, 'status');
+  return {
+    status: status === 'True' || status === 'False' || status === 'Unknown' ? status : null,
+    reason: stringAt(found, 'reason'),
+    message: stringAt(found, 'message'),
+  };
+}
+
+function isStale(object: KubeObject): boolean {
+  const generation = object.metadata.generation;
+  const observed = numberAt(object.status, 'observedGeneration');
+  return typeof generation === 'number' && observed !== null && observed < generation;
+}
+
 /** Flux inventory ids are `<namespace>_<name>_<group>_<kind>`; none of those parts may hold '_'. */
-function inventoryDeployments(object: KubeObject): { namespace: string; name: string }[] | null {
+function inventoryWorkloads(object: KubeObject): { kind: WorkloadKind; namespace: string; name: string }[] | null {
   const entries = at(object.status, 'inventory', 'entries');
   if (!Array.isArray(entries)) return null;
-  const deployments: { namespace: string; name: string }[] = [];
+  const workloads: { kind: WorkloadKind; namespace: string; name: string }[] = [];
   for (const entry of entries) {
     const parts = (stringAt(entry, 'id') ?? '').split('_');
     if (parts.length !== 4) continue;
     const [namespace, name, group, kind] = parts as [string, string, string, string];
-    if (group === 'apps' && kind === 'Deployment' && namespace !== '' && name !== '') deployments.push({ namespace, name });
+    const workloadKind = WORKLOAD_KINDS.find((k) => k === kind);
+    if (group === 'apps' && workloadKind && namespace !== '' && name !== '') workloads.push({ kind: workloadKind, namespace, name });
   }
-  return deployments;
+  return workloads;
 }
 
 function selection(object: KubeObject, labelPrefix: string): WorkloadSelection {
-  const fromInventory = inventoryDeployments(object);
-  if (fromInventory) return { type: 'inventory', deployments: fromInventory };
+  const fromInventory = inventoryWorkloads(object);
+  if (fromInventory) return { type: 'inventory', workloads: fromInventory };
   const namespace = object.metadata.namespace ?? '';
   return {
     type: 'labels',
@@ -54,6 +73,9 @@ function base(object: KubeObject) {
     namespace,
     apiVersion: object.apiVersion,
     readiness: readiness(object),
+    reconciling: condition(object, 'Reconciling'),
+    stalled: condition(object, 'Stalled'),
+    stale: isStale(object),
     suspended: at(object.spec, 'suspend') === true,
     lastAttemptedRevision: stringAt(object.status, 'lastAttemptedRevision'),
   };
@@ -94,6 +116,14 @@ export function decodeHelmRelease(object: KubeObject): HelmReleaseRelease {
     appVersion: stringAt(latest, 'appVersion'),
     helmRevision: numberAt(latest, 'version'),
     releaseName: stringAt(latest, 'name') ?? stringAt(object.spec, 'releaseName'),
+    history: listAt(object.status, 'history').map(
+      (h): HelmHistoryEntry => ({
+        chartName: stringAt(h, 'chartName'),
+        chartVersion: stringAt(h, 'chartVersion'),
+        deployedAt: stringAt(h, 'lastDeployed'),
+        status: stringAt(h, 'status'),
+      }),
+    ),
     workloadSelection: selection(object, 'helm.toolkit.fluxcd.io'),
   };
 }

@@ -4,9 +4,9 @@ import { matchesRequirements } from '../cluster/label-selector.js';
 import { PipelineApiError, describeObject, pipelineNotFound } from '../errors.js';
 import { RELEASE_KINDS, type Approach, type Pipeline, type ReleaseRef, type Stage } from '../model/pipeline.js';
 import type { Release } from '../model/release.js';
-import type { Workload } from '../model/workload.js';
+import { WORKLOAD_KINDS, type Workload, type WorkloadKind } from '../model/workload.js';
 import { APPROACH_DEFINITIONS, allApproaches } from './registry.js';
-import { decodeDeployment } from './deployments.js';
+import { decodeWorkload } from './deployments.js';
 import { decodeRelease } from './flux-releases.js';
 import { isReleaseKind } from './release-refs.js';
 import { pipelineShapeOf } from './pipeline-shape.js';
@@ -18,7 +18,8 @@ import { decodePipelineStage } from './stage.js';
  * part's place, so the rest of the answer still resolves.
  */
 export class PipelineService {
-  constructor(private readonly loaders: ClusterLoaders) {}
+  /** Public so insights (src/approaches/insights.ts) read through the same per-request loaders. */
+  constructor(readonly loaders: ClusterLoaders) {}
 
   async get(approach: Approach, namespace: string, name: string): Promise<Pipeline> {
     const definition = APPROACH_DEFINITIONS[approach];
@@ -100,19 +101,22 @@ export class PipelineService {
     const selection = release.workloadSelection;
     if (selection.type === 'labels') {
       const requirements = Object.entries(selection.labels).map(([key, value]) => ({ key, op: 'in' as const, values: [value] }));
-      const deployments = await this.loaders.list('Deployment', selection.namespace);
-      return deployments.filter((d) => matchesRequirements(d.metadata.labels, requirements)).sort(byNamespaceAndName).map(decodeDeployment);
+      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => this.loaders.list(kind, selection.namespace)));
+      return perKind.flatMap((objects) => objects.filter((d) => matchesRequirements(d.metadata.labels, requirements)).sort(byNamespaceAndName).map(decodeWorkload));
     }
-    const namespaces = [...new Set(selection.deployments.map((d) => d.namespace))];
-    const lists = new Map(await Promise.all(namespaces.map(async (ns) => [ns, await this.loaders.list('Deployment', ns)] as const)));
-    // An inventory entry whose Deployment is gone is skipped: the release's own Ready condition reports drift.
-    return selection.deployments
-      .flatMap(({ namespace, name }) => {
-        const found = lists.get(namespace)?.find((d) => d.metadata.name === name);
-        return found ? [found] : [];
-      })
-      .sort(byNamespaceAndName)
-      .map(decodeDeployment);
+    const wanted = [...new Set(selection.workloads.map((w) => `${w.kind} ${w.namespace}`))].map((key) => key.split(' ') as [WorkloadKind, string]);
+    const lists = new Map(await Promise.all(wanted.map(async ([kind, ns]) => [`${kind} ${ns}`, await this.loaders.list(kind, ns)] as const)));
+    // An inventory entry whose workload is gone is skipped: the release's own Ready condition reports drift.
+    return WORKLOAD_KINDS.flatMap((kind) =>
+      selection.workloads
+        .filter((w) => w.kind === kind)
+        .flatMap(({ namespace, name }) => {
+          const found = lists.get(`${kind} ${namespace}`)?.find((d) => d.metadata.name === name);
+          return found ? [found] : [];
+        })
+        .sort(byNamespaceAndName)
+        .map(decodeWorkload),
+    );
   }
 
   /** HYBRID/CM: releases carrying the pipeline label in the stage namespace, and only there. */

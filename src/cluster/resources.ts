@@ -10,6 +10,9 @@ export const RESOURCE_KINDS = [
   'Kustomization',
   'HelmRelease',
   'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Namespace',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -21,6 +24,8 @@ export interface ResourceDescriptor {
   versions: readonly string[];
   /** Ours, not part of Kubernetes or Flux: a missing CRD means `make install` was not run. */
   ownCrd: boolean;
+  /** False for cluster-scoped kinds (Namespace): they are only ever listed with namespace null. */
+  namespaced?: boolean;
 }
 
 export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
@@ -54,6 +59,9 @@ export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
     ownCrd: false,
   },
   Deployment: { kind: 'Deployment', group: 'apps', plural: 'deployments', versions: ['v1'], ownCrd: false },
+  StatefulSet: { kind: 'StatefulSet', group: 'apps', plural: 'statefulsets', versions: ['v1'], ownCrd: false },
+  DaemonSet: { kind: 'DaemonSet', group: 'apps', plural: 'daemonsets', versions: ['v1'], ownCrd: false },
+  Namespace: { kind: 'Namespace', group: '', plural: 'namespaces', versions: ['v1'], ownCrd: false, namespaced: false },
 };
 
 /** The API group of an apiVersion string ("apps/v1" → "apps", "v1" → ""). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImageRef } from './image-ref.js';
+import { canonicalRepository, imageMatches, parseImageRef } from './image-ref.js';
 
 describe('parseImageRef', () => {
   it.each([
@@ -34,5 +34,24 @@ describe('parseImageRef', () => {
     const ref = parseImageRef('app@sha256:nothex');
     expect(ref.digest).toBeNull();
     expect(ref.repository).toBe('app');
+  });
+});
+
+describe('canonicalRepository and imageMatches', () => {
+  it('treats Docker Hub short names as the runtime does', () => {
+    expect(canonicalRepository('nginx')).toBe('docker.io/library/nginx');
+    expect(canonicalRepository('library/nginx')).toBe('docker.io/library/nginx');
+    expect(canonicalRepository('index.docker.io/nginx')).toBe('docker.io/library/nginx');
+    expect(canonicalRepository('GHCR.io/team/app')).toBe('ghcr.io/team/app');
+    expect(canonicalRepository('localhost/app')).toBe('localhost/app');
+  });
+
+  it('matches any tag for a bare repository, only that tag or digest otherwise', () => {
+    const running = parseImageRef('ghcr.io/stefanprodan/podinfo:6.1.8');
+    expect(imageMatches(running, parseImageRef('ghcr.io/stefanprodan/podinfo'))).toBe(true);
+    expect(imageMatches(running, parseImageRef('ghcr.io/stefanprodan/podinfo:6.1.8'))).toBe(true);
+    expect(imageMatches(running, parseImageRef('ghcr.io/stefanprodan/podinfo:6.1.7'))).toBe(false);
+    expect(imageMatches(running, parseImageRef('ghcr.io/stefanprodan/podinfo-2'))).toBe(false);
+    expect(imageMatches(parseImageRef('nginx:1.27'), parseImageRef('docker.io/library/nginx'))).toBe(true);
   });
 });

@@ -37,3 +37,29 @@ export function parseImageRef(reference: string): ImageRef {
 
   return { reference: trimmed, repository: rest, tag, digest };
 }
+
+/**
+ * A repository as the runtime resolves it, so that "nginx", "library/nginx" and
+ * "docker.io/library/nginx" are one repository: Docker Hub is the default registry,
+ * "library/" its default path, and registry host names are case-insensitive.
+ */
+export function canonicalRepository(repository: string): string {
+  const parts = repository.split('/');
+  const first = parts[0] ?? '';
+  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!hasRegistry) return parts.length === 1 ? `docker.io/library/${repository}` : `docker.io/${repository}`;
+  const host = first.toLowerCase() === 'index.docker.io' ? 'docker.io' : first.toLowerCase();
+  const path = parts.slice(1).join('/');
+  return host === 'docker.io' && parts.length === 2 ? `docker.io/library/${path}` : `${host}/${path}`;
+}
+
+/**
+ * Whether an image runs what a query names: the same repository, and, when the query
+ * names a tag or a digest, that tag or digest too. A bare repository matches any tag or digest.
+ */
+export function imageMatches(image: ImageRef, query: ImageRef): boolean {
+  if (canonicalRepository(image.repository) !== canonicalRepository(query.repository)) return false;
+  if (query.digest !== null) return image.digest === query.digest;
+  if (query.tag !== null) return image.tag === query.tag;
+  return true;
+}

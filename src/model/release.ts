@@ -1,4 +1,6 @@
+import type { ConditionSummary } from './health.js';
 import type { ReleaseKind } from './pipeline.js';
+import type { WorkloadKind } from './workload.js';
 
 /** The Ready condition as Flux reports it. */
 export interface Readiness {
@@ -13,7 +15,7 @@ export interface Readiness {
 /** How to find the workloads a release manages. */
 export type WorkloadSelection =
   /** Flux recorded what it applied: exact objects. */
-  | { type: 'inventory'; deployments: { namespace: string; name: string }[] }
+  | { type: 'inventory'; workloads: { kind: WorkloadKind; namespace: string; name: string }[] }
   /** No inventory: match the labels Flux stamps on what it applies, in one namespace. */
   | { type: 'labels'; namespace: string; labels: Record<string, string> };
 
@@ -25,6 +27,11 @@ interface ReleaseBase {
   /** The API version the object was read at, e.g. helm.toolkit.fluxcd.io/v2. */
   apiVersion: string;
   readiness: Readiness;
+  /** Flux's Reconciling and Stalled conditions (kstatus), for health. */
+  reconciling: ConditionSummary;
+  stalled: ConditionSummary;
+  /** status.observedGeneration is behind metadata.generation: the latest spec is not reconciled yet. */
+  stale: boolean;
   suspended: boolean;
   /** What is applied now, in the controller's own terms. */
   revision: string | null;
@@ -52,6 +59,16 @@ export interface HelmReleaseRelease extends ReleaseBase {
   /** Helm's own release revision number. */
   helmRevision: number | null;
   releaseName: string | null;
+  /** Helm history as Flux records it, newest first (empty for HelmRelease v2beta1). */
+  history: HelmHistoryEntry[];
+}
+
+export interface HelmHistoryEntry {
+  chartName: string | null;
+  chartVersion: string | null;
+  /** When this Helm revision was deployed (lastDeployed, RFC 3339). */
+  deployedAt: string | null;
+  status: string | null;
 }
 
 export type Release = KustomizationRelease | HelmReleaseRelease;

@@ -1,5 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
+import './types/node.js';
+import './types/health.js';
 import './types/approach.js';
 import './types/image.js';
 import './types/workload.js';
@@ -7,6 +9,8 @@ import './types/release.js';
 import './types/stage.js';
 import './types/pipeline.js';
 import './types/query.js';
+import './types/insights.js';
+import './types/insights-query.js';
 
 // The one place the schema is built; type modules above register themselves on import.
 export const schema: GraphQLSchema = builder.toSchema();

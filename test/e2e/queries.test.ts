@@ -2,6 +2,7 @@
 // that holds the demo: one set of expectations for both readers.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FOUR_QUERY, DEMO_LIST_CALLS, defineDemoQuerySuite } from '../queries/demo-expectations.js';
+import { defineDemoInsightsSuite } from '../queries/insights-expectations.js';
 import { expectNoErrors } from '../support/graphql-client.js';
 import { useSharedCluster } from './harness/shared-cluster.js';
 import { loadDemo } from './support/demo-cluster.js';
@@ -16,6 +17,8 @@ beforeAll(async () => {
 }, 300_000);
 
 defineDemoQuerySuite('real kube-apiserver', () => kube.client);
+// Health, drift, versions, whereDeployed, diagnostics (Namespaces read for real) and node().
+defineDemoInsightsSuite('real kube-apiserver', () => kube.client);
 
 /** "Pipeline flux-system" from "/apis/wego.weave.works/v1alpha3/namespaces/flux-system/pipelines". */
 const KIND_OF_PLURAL: Record<string, string> = {
@@ -25,6 +28,8 @@ const KIND_OF_PLURAL: Record<string, string> = {
   kustomizations: 'Kustomization',
   helmreleases: 'HelmRelease',
   deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
 };
 function listCall(request: string): string | null {
   const match = /^GET \/apis?\/(?:[^/]+\/)?[^/]+\/namespaces\/([^/]+)\/([^/?]+)(?:\?.*)?$/.exec(request);

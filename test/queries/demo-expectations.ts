@@ -57,11 +57,15 @@ export const ALL_FOUR_QUERY = `query AllFour {
   ).join('\n')}
 }`;
 
-/** Every list ALL_FOUR_QUERY needs, as "<kind> <namespace>": each must be asked for exactly once. */
+/**
+ * Every list ALL_FOUR_QUERY needs, as "<kind> <namespace>": each must be asked for exactly once.
+ * The HelmReleases have no inventory, so their workloads are found by Flux's owner labels
+ * among all three workload kinds of the stage namespace.
+ */
 export const DEMO_LIST_CALLS = [
   'Pipeline flux-system',
   'ConfigMap flux-system',
-  ...['dev', 'staging', 'prod'].flatMap((ns) => ['PipelineStage', 'Kustomization', 'HelmRelease', 'Deployment'].map((kind) => `${kind} ${ns}`)),
+  ...['dev', 'staging', 'prod'].flatMap((ns) => ['PipelineStage', 'Kustomization', 'HelmRelease', 'Deployment', 'StatefulSet', 'DaemonSet'].map((kind) => `${kind} ${ns}`)),
 ];
 
 type Release = Record<string, any>;

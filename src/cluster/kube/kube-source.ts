@@ -151,6 +151,17 @@ export class KubeSource implements ClusterSource {
         return namespace === null
           ? this.apps.listDeploymentForAllNamespaces({ labelSelector }, requestOptions)
           : this.apps.listNamespacedDeployment({ namespace, labelSelector }, requestOptions);
+      case 'StatefulSet':
+        return namespace === null
+          ? this.apps.listStatefulSetForAllNamespaces({ labelSelector }, requestOptions)
+          : this.apps.listNamespacedStatefulSet({ namespace, labelSelector }, requestOptions);
+      case 'DaemonSet':
+        return namespace === null
+          ? this.apps.listDaemonSetForAllNamespaces({ labelSelector }, requestOptions)
+          : this.apps.listNamespacedDaemonSet({ namespace, labelSelector }, requestOptions);
+      case 'Namespace':
+        // Cluster-scoped: there is no namespaced list, whatever the caller asked.
+        return this.core.listNamespace({ labelSelector }, requestOptions);
       default: {
         const params = { group: resource.group, version, plural: resource.plural, labelSelector };
         return (

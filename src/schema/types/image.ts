@@ -1,8 +1,10 @@
 import type { ContainerImage } from '../../model/workload.js';
 import { builder } from '../builder.js';
+import { NodeInterface } from './node.js';
 
 export const ImageType = builder.objectRef<ContainerImage>('Image').implement({
   description: 'The image one container of a workload runs, split as container runtimes read the reference.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable id: the workload id plus the container name.' }),
     container: t.exposeString('container', { description: 'The container name.' }),

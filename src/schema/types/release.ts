@@ -1,10 +1,12 @@
 import type { HelmReleaseRelease, KustomizationRelease, Release } from '../../model/release.js';
 import { builder } from '../builder.js';
+import { NodeInterface } from './node.js';
 import { WorkloadType } from './workload.js';
 
 export const ReleaseInterface = builder.interfaceRef<Release>('Release').implement({
   description:
     'A Flux object that deploys something: a Kustomization or a HelmRelease. Same object, same id, whichever pipeline shows it.',
+  interfaces: [NodeInterface],
   resolveType: (release) => release.kind,
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable id: "<kind>:<namespace>/<name>".' }),
@@ -51,7 +53,7 @@ export const ReleaseInterface = builder.interfaceRef<Release>('Release').impleme
       type: WorkloadType,
       nullable: { list: true, items: false },
       description:
-        'Deployments this release manages: from status.inventory when Flux recorded one, else those carrying the Flux name/namespace labels in the target namespace. Null, with an error here, when they cannot be read (e.g. Deployments in that namespace are forbidden); the release itself still resolves.',
+        'Deployments, StatefulSets and DaemonSets this release manages: from status.inventory when Flux recorded one, else those carrying the Flux name/namespace labels in the target namespace. Null, with an error here, when they cannot be read (e.g. workloads in that namespace are forbidden); the release itself still resolves.',
       load: (releases: Release[], context) =>
         Promise.all(releases.map((r) => context.pipelines.workloadsOf(r).catch((error: Error) => error))),
       loaderOptions: { cacheKeyFn: (release) => release.id },
@@ -64,6 +66,7 @@ export const SourceReferenceType = builder
   .objectRef<{ kind: string; name: string; namespace: string }>('SourceReference')
   .implement({
     description: 'The Flux source (GitRepository, OCIRepository, Bucket) a Kustomization applies from.',
+    interfaces: [NodeInterface],
     fields: (t) => ({
       id: t.id({ description: 'Stable id: "<kind>:<namespace>/<name>".', resolve: (s) => `${s.kind}:${s.namespace}/${s.name}` }),
       kind: t.exposeString('kind', { description: 'The source kind.' }),
@@ -74,7 +77,7 @@ export const SourceReferenceType = builder
 
 export const KustomizationType = builder.objectRef<KustomizationRelease>('Kustomization').implement({
   description: 'A Flux Kustomization (kustomize.toolkit.fluxcd.io): a path in a source, applied to the cluster.',
-  interfaces: [ReleaseInterface],
+  interfaces: [NodeInterface, ReleaseInterface],
   isTypeOf: (value) => (value as Release).kind === 'Kustomization',
   fields: (t) => ({
     path: t.exposeString('path', { nullable: true, description: 'The path in the source that is applied (spec.path).' }),
@@ -94,7 +97,7 @@ export const KustomizationType = builder.objectRef<KustomizationRelease>('Kustom
 export const HelmReleaseType = builder.objectRef<HelmReleaseRelease>('HelmRelease').implement({
   description:
     'A Flux HelmRelease (helm.toolkit.fluxcd.io). Its values are never exposed: they can hold credentials.',
-  interfaces: [ReleaseInterface],
+  interfaces: [NodeInterface, ReleaseInterface],
   isTypeOf: (value) => (value as Release).kind === 'HelmRelease',
   fields: (t) => ({
     chartName: t.exposeString('chartName', { nullable: true, description: 'The chart deployed (or asked for).' }),

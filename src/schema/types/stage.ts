@@ -1,10 +1,12 @@
 import type { Stage } from '../../model/pipeline.js';
 import { builder } from '../builder.js';
+import { NodeInterface } from './node.js';
 import { withItemErrors } from '../partial-results.js';
 import { ReleaseInterface } from './release.js';
 
 export const StageType = builder.objectRef<Stage>('Stage').implement({
   description: 'One environment of a pipeline (dev, staging, prod…), bound to a namespace.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable id: the pipeline id plus the stage name.' }),
     name: t.exposeString('name', { description: 'The stage name.' }),
