@@ -37,7 +37,7 @@ async function stagesFromApi(url: string, approach: string, name: string): Promi
 
 /** What the page draws: per stage column, in order, each card's kind, name and full version. */
 async function drawnStages(page: Page) {
-  return page.locator('li.stage').evaluateAll((stages) =>
+  return page.locator('.stage').evaluateAll((stages) =>
     stages.map((stage) => ({
       name: stage.getAttribute('data-stage'),
       heading: stage.querySelector('h2')?.textContent,
@@ -69,7 +69,7 @@ describe('the pipeline page on the demo', () => {
       const rows = page.locator('table.pipelines tbody tr');
       await expect.poll(() => rows.count()).toBe(4);
       const listed = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
-      for (const d of DEMO) expect(listed).toContainEqual([d.name, 'flux-system', d.approach, '✓ Ready', '3']);
+      for (const d of DEMO) expect(listed).toContainEqual([d.name, 'flux-system', d.approach, '✓ Healthy', '3']);
 
       await page.getByLabel('Name or namespace').fill('stage');
       await expect.poll(() => rows.count()).toBe(1);
@@ -94,7 +94,7 @@ describe('the pipeline page on the demo', () => {
       for (const d of DEMO) {
         const expected = await stagesFromApi(server.url, d.approach, d.name);
         await page.goto(server.url + d.path);
-        await page.locator('li.stage').first().waitFor();
+        await page.locator('li.stage-slot .stage').first().waitFor();
         const drawn = await drawnStages(page);
         expect(drawn.map((s) => s.name), d.path).toEqual(['dev', 'staging', 'prod']);
         expect(drawn.map((s) => s.heading)).toEqual(['1. dev', '2. staging', '3. prod']);
@@ -106,16 +106,26 @@ describe('the pipeline page on the demo', () => {
             expect(card.version).toBe(r.version);
             // Long revisions are shortened on screen; what is shown is the start of the real one.
             expect(r.version!.startsWith(card.shown!.replace(/…$/, ''))).toBe(true);
-            expect(card.status).toBe('✓Ready');
+            expect(card.status).toBe('✓Healthy');
           }
           const helm = cards.find((c) => c.release?.startsWith('HelmRelease/'));
           expect(helm?.version, `${d.path} ${stage.name}`).toBe(CHART_BY_STAGE[stage.name]);
         }
         // Workloads with their replicas and image tags.
-        const prodImages = await page.locator('li.stage[data-stage="prod"] .images code').allInnerTexts();
+        const prodImages = await page.locator('div.stage[data-stage="prod"] .images code').allInnerTexts();
         expect(prodImages.length).toBeGreaterThan(0);
         expect(prodImages.every((t) => t === 'podinfo:6.1.6')).toBe(true);
-        expect(await page.locator('li.stage[data-stage="dev"] .replicas').first().innerText()).toBe('1/1 ready');
+        expect(await page.locator('.stage[data-stage="dev"] .replicas').first().innerText()).toBe('1/1 ready');
+        // Between the columns: what each stage runs at a lower version than the one before it.
+        expect(await page.locator('[data-behind="dev"]').count()).toBe(0);
+        const stagingBehind = await page.locator('[data-behind="staging"]').innerText();
+        expect(stagingBehind).toContain('Behind dev');
+        expect(stagingBehind).toMatch(/chart podinfo\s+6\.1\.7 \(dev: 6\.1\.8\)/);
+        expect(await page.locator('[data-behind="prod"]').innerText()).toMatch(/chart podinfo\s+6\.1\.6 \(staging: 6\.1\.7\)/);
+        // The diagnostics panel: the demo's intruder HelmRelease, labelled but outside every stage (HYBRID, CM).
+        const diagnostics = await page.locator('section.diagnostics').innerText();
+        if (d.approach === 'HYBRID' || d.approach === 'CM') expect(diagnostics).toContain('RELEASE_OUTSIDE_STAGES');
+        else expect(diagnostics).toContain('No findings');
       }
       expect(problems).toEqual([]);
       expect(blocked).toEqual([]);
@@ -136,7 +146,7 @@ describe('the pipeline page on the demo', () => {
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('example-pipeline-crd');
       await page.keyboard.press('Enter');
       await page.waitForURL(`${server.url}/pipelines/crd/flux-system/example-pipeline-crd`);
-      await page.locator('li.stage').first().waitFor();
+      await page.locator('li.stage-slot .stage').first().waitFor();
       await page.goBack();
       await page.locator('table.pipelines').waitFor();
       expect(page.url()).toBe(`${server.url}/?q=crd`);
@@ -158,7 +168,7 @@ describe('the pipeline page on the demo', () => {
           ['pipeline', DEMO[0].path],
         ] as const) {
           await page.goto(server.url + path);
-          await page.locator(name === 'list' ? 'table.pipelines tbody tr' : 'li.stage').first().waitFor();
+          await page.locator(name === 'list' ? 'table.pipelines tbody tr' : 'li.stage-slot .stage').first().waitFor();
           await screenshot(page, `${name}-${viewport.width}`);
           const violations = await axeViolations(page);
           expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `${name} at ${viewport.width}px`).toEqual([]);
@@ -253,22 +263,23 @@ describe('the pipeline page when parts cannot be read', () => {
     const { page, context, problems } = await openPage(browser, server.url);
     try {
       await page.goto(`${server.url}/pipelines/crd/flux-system/broken-refs`);
-      await page.locator('li.stage').first().waitFor();
-      const dev = page.locator('li.stage[data-stage="dev"]');
+      await page.locator('li.stage-slot .stage').first().waitFor();
+      const dev = page.locator('div.stage[data-stage="dev"]');
       expect(await dev.locator('article.card').count()).toBe(1);
       expect(await dev.locator('article.card .version').getAttribute('title')).toMatch(/^main@sha1:/);
       const missing = dev.locator('.card-error');
       expect(await missing.getAttribute('data-release-error')).toBe('RELEASE_NOT_FOUND');
       expect(await missing.innerText()).toContain('gone');
 
-      const staging = page.locator('li.stage[data-stage="staging"]');
+      const staging = page.locator('div.stage[data-stage="staging"]');
       expect(await staging.locator('article.card .version').innerText()).toBe('6.1.7');
 
       // A CRD stage resolves each ref on its own: the forbidden one is an error card in its place.
-      const prod = page.locator('li.stage[data-stage="prod"]');
+      const prod = page.locator('div.stage[data-stage="prod"]');
       expect(await prod.locator('article.card').count()).toBe(0);
       expect(await prod.locator('.card-error').getAttribute('data-release-error')).toBe('FORBIDDEN');
       expect(await prod.locator('.card-error').innerText()).toContain('Not allowed to list Kustomization in namespace "prod"');
+      expect(await page.locator('section.diagnostics [data-code="RELEASE_NOT_FOUND"]').count()).toBe(1);
       // Each error once, where it happened: no list of them above the stages.
       expect(await page.locator('.pipeline > .error-note').count()).toBe(0);
       await screenshot(page, 'errors-1400');
@@ -277,12 +288,17 @@ describe('the pipeline page when parts cannot be read', () => {
 
       // A HYBRID stage lists its namespace: the whole stage is forbidden, the others are drawn.
       await page.goto(`${server.url}/pipelines/hybrid/flux-system/example-pipeline`);
-      await page.locator('li.stage').first().waitFor();
-      expect(await page.locator('li.stage[data-stage="dev"] article.card').count()).toBe(2);
-      expect(await page.locator('li.stage[data-stage="staging"] article.card').count()).toBe(2);
-      const stageNote = await page.locator('li.stage[data-stage="prod"] .error-note').innerText();
+      await page.locator('li.stage-slot .stage').first().waitFor();
+      expect(await page.locator('div.stage[data-stage="dev"] article.card').count()).toBe(2);
+      expect(await page.locator('div.stage[data-stage="staging"] article.card').count()).toBe(2);
+      const stageNote = await page.locator('div.stage[data-stage="prod"] .error-note').innerText();
       expect(stageNote).toContain('This stage could not be read');
       expect(stageNote).toContain('FORBIDDEN');
+      expect(await page.locator('div.stage[data-stage="prod"] .pill').innerText()).toContain('Unknown');
+      // prod cannot be compared with staging; the error says so between the two columns.
+      expect(await page.locator('[data-behind="prod"]').innerText()).toContain('Cannot compare');
+      expect(await page.locator('[data-behind="staging"]').innerText()).toMatch(/chart podinfo\s+6\.1\.7 \(dev: 6\.1\.8\)/);
+      expect(await page.locator('section.diagnostics').innerText()).toContain('STAGE_UNREADABLE');
       await screenshot(page, 'forbidden-stage-1400');
       expect(problems).toEqual([]);
     } finally {

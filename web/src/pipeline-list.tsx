@@ -3,14 +3,10 @@ import { ErrorNote } from './error-note';
 import type { Approach, PipelineListQuery as Result } from './gql/graphql';
 import { PipelineListQuery } from './queries';
 import { APPROACHES, navigate, pipelineHref } from './router';
-import { releaseStatus, StatusPill, worst } from './status';
+import { HealthPill } from './status';
 import { useQuery } from './use-query';
 
 type Row = NonNullable<Result['pipelines'][number]>;
-
-function pipelineStatus(p: Row) {
-  return worst(p.stages.flatMap((s) => (s.releases ?? []).flatMap((r) => (r ? [releaseStatus(r)] : ['unknown' as const]))));
-}
 
 /** Every pipeline of every approach, filterable; the filter lives in the address, so it can be shared. */
 export function PipelineList({ search, onUnauthenticated }: { search: URLSearchParams; onUnauthenticated: (m: string) => void }) {
@@ -66,13 +62,12 @@ export function PipelineList({ search, onUnauthenticated }: { search: URLSearchP
                 <th scope="col">Name</th>
                 <th scope="col">Namespace</th>
                 <th scope="col">Approach</th>
-                <th scope="col">Status</th>
+                <th scope="col">Health</th>
                 <th scope="col">Stages</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((p) => {
-                const status = pipelineStatus(p);
                 return (
                   <tr key={p.id} data-pipeline={`${p.approach}/${p.namespace}/${p.name}`}>
                     <th scope="row">
@@ -82,7 +77,9 @@ export function PipelineList({ search, onUnauthenticated }: { search: URLSearchP
                     <td>
                       <span class="approach">{p.approach}</span>
                     </td>
-                    <td>{status ? <StatusPill status={status} /> : 'no releases'}</td>
+                    <td>
+                      <HealthPill health={p.health} reason={p.healthReason.message} />
+                    </td>
                     <td class="num">{p.stages.length}</td>
                   </tr>
                 );

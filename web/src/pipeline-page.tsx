@@ -2,7 +2,9 @@ import { errorsAt, type ApiError } from './api';
 import { ErrorNote } from './error-note';
 import type { Approach, PipelineViewFragment } from './gql/graphql';
 import { PipelinePageQuery } from './queries';
+import { Diagnostics } from './diagnostics';
 import { ReleaseCard } from './release-card';
+import { HEALTH, HealthPill } from './status';
 import { useQuery } from './use-query';
 
 type Stage = PipelineViewFragment['stages'][number];
@@ -48,9 +50,14 @@ function Failed({ title, errors }: { title: string; errors: Pick<ApiError, 'mess
 export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragment; errors: ApiError[] }) {
   const base = ['pipeline', 'stages'];
   const at = (path: (string | number)[]) => errorsAt(errors, path);
-  const columns = pipeline.stages.map((stage, i) => <StageColumn key={stage.id} stage={stage} path={[...base, i]} at={at} />);
-  // Errors of a stage, a release or its workloads are drawn in place; any other one goes on top.
-  const elsewhere = errors.filter((e) => !/^pipeline\.stages\.\d+\.releases(\.\d+(\.workloads)?)?$/.test((e.path ?? []).join('.')));
+  const columns = pipeline.stages.map((stage, i) => (
+    <StageColumn key={stage.id} stage={stage} upstream={pipeline.stages[i - 1]} path={[...base, i]} at={at} />
+  ));
+  // Errors of a stage, a release, its workloads, a stage's comparison with its upstream or a
+  // diagnostic are drawn in place; any other one goes on top.
+  const elsewhere = errors.filter(
+    (e) => !/^pipeline\.(stages\.\d+\.(releases(\.\d+(\.workloads)?)?|behind)|diagnostics\.\d+)$/.test((e.path ?? []).join('.')),
+  );
   return (
     <section aria-labelledby="pipeline-title" class="pipeline">
       <p class="crumbs">
@@ -58,6 +65,7 @@ export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragm
       </p>
       <div class="pipeline-head">
         <h1 id="pipeline-title">{pipeline.name}</h1>
+        <HealthPill health={pipeline.health} reason={pipeline.healthReason.message} />
         <dl class="facts">
           <div>
             <dt>Approach</dt>
@@ -79,18 +87,56 @@ export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragm
       <div class="stages-scroll" tabIndex={0} role="region" aria-label={`Stages of ${pipeline.name}, in order`}>
         <ol class="stages">{columns}</ol>
       </div>
+      <Diagnostics diagnostics={pipeline.diagnostics} errors={errors} />
     </section>
   );
 }
 
-function StageColumn({ stage, path, at }: { stage: Stage; path: (string | number)[]; at: (path: (string | number)[]) => ApiError[] }) {
+/** Between a stage and the one before it: what this stage runs at a lower version (a pending promotion). */
+function Behind({ stage, upstream, errors }: { stage: Stage; upstream: Stage; errors: ApiError[] }) {
+  const label = `Behind ${upstream.name}`;
+  return (
+    <section class="behind" aria-label={`${stage.name}: behind ${upstream.name}`} data-behind={stage.name}>
+      <p class="behind-title">
+        <span aria-hidden="true">→ </span>
+        {label}
+      </p>
+      {stage.behind === null ? (
+        <ErrorNote title="Cannot compare" errors={errors.length ? errors : [{ message: 'One of the two stages could not be read completely.' }]} />
+      ) : stage.behind.length === 0 ? (
+        <p class="behind-none">nothing</p>
+      ) : (
+        <ul>
+          {stage.behind.map((d) => (
+            <li key={d.key}>
+              <span class="behind-name">
+                {d.type === 'CHART' ? 'chart' : 'image'} {d.name}
+              </span>{' '}
+              <span class="behind-versions">
+                {d.downstreamVersion ?? '—'}{' '}
+                <span class="behind-up">
+                  ({upstream.name}: {d.upstreamVersion ?? '—'})
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function StageColumn({ stage, upstream, path, at }: { stage: Stage; upstream: Stage | undefined; path: (string | number)[]; at: (path: (string | number)[]) => ApiError[] }) {
   const stageErrors = at([...path, 'releases']);
   const headingId = `stage-${stage.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
   return (
-    <li class="stage" aria-labelledby={headingId} data-stage={stage.name}>
+    <li class={`stage-slot${upstream ? '' : ' first'}`} data-stage-slot={stage.name}>
+      {upstream && <Behind stage={stage} upstream={upstream} errors={at([...path, 'behind'])} />}
+    <div class={`stage stage-${HEALTH[stage.health].className}`} role="group" aria-labelledby={headingId} data-stage={stage.name}>
       <h2 id={headingId}>
         <span class="order">{stage.order}.</span> {stage.name}
       </h2>
+      <HealthPill health={stage.health} reason={stage.healthReason.message} />
       <p class="stage-meta">
         namespace <code>{stage.namespace}</code>
         {stage.cluster && (
@@ -124,6 +170,7 @@ function StageColumn({ stage, path, at }: { stage: Stage; path: (string | number
           })}
         </ul>
       )}
+    </div>
     </li>
   );
 }

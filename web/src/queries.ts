@@ -9,14 +9,12 @@ export const PipelineListQuery = graphql(`
       name
       namespace
       approach
+      health
+      healthReason {
+        message
+      }
       stages {
         id
-        releases {
-          id
-          ready
-          suspended
-          readyStatus
-        }
       }
     }
   }
@@ -41,12 +39,41 @@ export const PipelineViewFragment = graphql(`
       name
       namespace
     }
+    health
+    healthReason {
+      message
+    }
+    diagnostics {
+      code
+      severity
+      message
+      object {
+        kind
+        name
+        namespace
+      }
+      stage {
+        name
+      }
+    }
     stages {
       id
       name
       namespace
       order
       cluster
+      health
+      healthReason {
+        message
+      }
+      behind {
+        key
+        name
+        type
+        status
+        upstreamVersion
+        downstreamVersion
+      }
       releases {
         __typename
         id
@@ -58,6 +85,10 @@ export const PipelineViewFragment = graphql(`
         readyReason
         readyMessage
         suspended
+        health
+        healthReason {
+          message
+        }
         version
         revision
         ... on HelmRelease {

@@ -1,7 +1,7 @@
 import type { ApiError } from './api';
 import { ErrorNote } from './error-note';
 import type { PipelineViewFragment } from './gql/graphql';
-import { releaseStatus, StatusPill } from './status';
+import { HEALTH, HealthPill } from './status';
 
 type Release = NonNullable<NonNullable<PipelineViewFragment['stages'][number]['releases']>[number]>;
 type Workload = NonNullable<Release['workloads']>[number];
@@ -21,15 +21,14 @@ function shortVersion(version: string): string {
 
 /** One Kustomization or HelmRelease: status, versions, and the workloads it runs. */
 export function ReleaseCard({ release, workloadErrors }: { release: Release; workloadErrors: ApiError[] }) {
-  const status = releaseStatus(release);
   const helm = release.__typename === 'HelmRelease' ? release : null;
   const drifted = helm && helm.desiredChartVersion && helm.chartVersion && helm.desiredChartVersion !== helm.chartVersion;
   return (
-    <article class={`card card-${status}`} aria-label={`${release.kind} ${release.name}`} data-release={`${release.kind}/${release.name}`}>
+    <article class={`card card-${HEALTH[release.health].className}`} aria-label={`${release.kind} ${release.name}`} data-release={`${release.kind}/${release.name}`}>
       <header class="card-head">
         <p class="kind">{release.kind}</p>
         <h3>{release.name}</h3>
-        <StatusPill status={status} detail={[release.readyReason, release.readyMessage].filter(Boolean).join(': ') || null} />
+        <HealthPill health={release.health} reason={release.healthReason.message} />
       </header>
       <dl class="card-facts">
         <div>
@@ -58,10 +57,10 @@ export function ReleaseCard({ release, workloadErrors }: { release: Release; wor
             <dd>suspended</dd>
           </div>
         )}
-        {!release.ready && release.readyMessage && (
+        {release.health !== 'HEALTHY' && (
           <div class="message">
-            <dt>Message</dt>
-            <dd>{release.readyMessage}</dd>
+            <dt>Why</dt>
+            <dd>{release.healthReason.message}</dd>
           </div>
         )}
       </dl>
