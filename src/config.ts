@@ -16,6 +16,8 @@ export type SourceConfig =
       /** In a pod (the service-account environment is present) and no kubeconfig given. */
       inCluster: boolean;
       defaultKubeconfig: string | undefined;
+      /** How long a watch may be down before /readyz turns 503 (answers are marked stale at once). */
+      staleGraceMs?: number;
     };
 
 /** Limits that keep one request from costing the service or the API server too much. */
@@ -72,6 +74,8 @@ export interface ServerConfig {
   limits: GraphQLLimits;
   /** Serve /metrics on this port only (not on the API port); null: on the API port. */
   metricsPort: number | null;
+  /** Open subscriptions per process (each holds a connection and a listener). */
+  maxSubscriptions: number;
   auth: AuthConfig;
 }
 
@@ -85,6 +89,7 @@ export const SOURCE_OPTIONS = {
   source: { type: 'string' },
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
+  'stale-grace-ms': { type: 'string' },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -94,7 +99,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** `--source demo|kube|<path>` (FLUX_PIPELINES_SOURCE), with `--context` and `--kubeconfig` for kube. */
-export function sourceConfig(values: { source?: string; context?: string; kubeconfig?: string }, env: Env): SourceConfig {
+export function sourceConfig(values: { source?: string; context?: string; kubeconfig?: string; 'stale-grace-ms'?: string }, env: Env): SourceConfig {
   const source = nonEmpty(values.source) ?? nonEmpty(env.FLUX_PIPELINES_SOURCE) ?? 'demo';
   const context = nonEmpty(values.context) ?? nonEmpty(env.FLUX_PIPELINES_CONTEXT) ?? null;
   const kubeconfig = nonEmpty(values.kubeconfig) ?? nonEmpty(env.KUBECONFIG) ?? null;
@@ -106,6 +111,7 @@ export function sourceConfig(values: { source?: string; context?: string; kubeco
       kubeconfig,
       inCluster: Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT),
       defaultKubeconfig: env.HOME ? join(env.HOME, '.kube', 'config') : undefined,
+      staleGraceMs: positiveInt('stale-grace-ms', nonEmpty(values['stale-grace-ms']) ?? nonEmpty(env.FLUX_PIPELINES_STALE_GRACE_MS), 30_000),
     };
   }
   if (context !== null) throw new ConfigError(`--context only applies to --source kube (source is "${source}")`);
@@ -142,6 +148,9 @@ Options (environment variable in brackets):
   --context NAME      kubeconfig context for --source kube (FLUX_PIPELINES_CONTEXT)
   --kubeconfig PATH   kubeconfig file for --source kube (KUBECONFIG); in a pod
                       without one, the service account is used
+  --stale-grace-ms N  for --source kube: how long a watch may be down before /readyz
+                      turns 503; answers say "stale" at once (FLUX_PIPELINES_STALE_GRACE_MS;
+                      default 30000)
   --log-level L       ${LOG_LEVELS.join('|')} (LOG_LEVEL; default info)
 
 GraphQL limits:
@@ -177,6 +186,10 @@ Connection limits:
 Metrics:
   --metrics-port N    serve /metrics on this port (0: any free one) instead of
                       the API port (FLUX_PIPELINES_METRICS_PORT)
+
+Subscriptions:
+  --max-subscriptions N  open subscriptions per process; more are refused with
+                      TOO_MANY_SUBSCRIPTIONS (FLUX_PIPELINES_MAX_SUBSCRIPTIONS; default 100)
 
 Who sees what (see README, "Who sees what"):
   --auth MODE         none (default: everyone reads what the service may read),
@@ -340,6 +353,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
         host: { type: 'string' },
         'log-level': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'max-subscriptions': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -359,6 +373,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
     source,
     limits: limitsConfig(values, env),
     metricsPort: metricsPort(nonEmpty(values['metrics-port']) ?? nonEmpty(env.FLUX_PIPELINES_METRICS_PORT)),
+    maxSubscriptions: positiveInt('max-subscriptions', nonEmpty(values['max-subscriptions']) ?? nonEmpty(env.FLUX_PIPELINES_MAX_SUBSCRIPTIONS), 100),
     auth: authConfig(values, env, source),
   };
 }

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'KUBERNETES_UNAVAILABLE'
   | 'CRD_NOT_INSTALLED'
-  | 'DEADLINE_EXCEEDED';
+  | 'DEADLINE_EXCEEDED'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 /** The Kubernetes object an error is about. */
 export interface ObjectRef {

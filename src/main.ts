@@ -6,9 +6,9 @@ import { createSource } from './cluster/create-source.js';
 import { SnapshotError } from './cluster/snapshot/load-snapshot.js';
 import { createLogger } from './logger.js';
 import { accessFromConfig } from './server/auth-setup.js';
-import { createApp } from './server/create-app.js';
+import { createApp, DEFAULT_SUBSCRIPTIONS } from './server/create-app.js';
 import { createHttpServer, createMetricsServer } from './server/http-server.js';
-import { setStoreStatsProvider, startProcessMetrics, type StoreStats } from './metrics.js';
+import { observeKubeRequest, setStoreStatsProvider, startProcessMetrics, type StoreStats } from './metrics.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -19,11 +19,18 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel);
-  const source = await createSource(config.source);
+  // Every finished Kubernetes request (list, watch start, discovery) is counted and timed.
+  const source = await createSource(config.source, { onKubeRequest: observeKubeRequest });
+  // A watch going down or coming back is worth a line: answers are stale meanwhile.
+  source.subscribe?.((event) => {
+    if (event.type !== 'health') return;
+    if (event.stale || event.error) logger.warn({ kind: event.kind, stale: event.stale, error: event.error?.message }, 'store feed failing');
+    else logger.info({ kind: event.kind }, 'store feed in sync');
+  });
   const access = await accessFromConfig(config, logger);
   let draining = false;
   const server = createHttpServer({
-    app: createApp({ source, logger, limits: config.limits, access }),
+    app: createApp({ source, logger, limits: config.limits, access, subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions } }),
     source,
     logger,
     isDraining: () => draining,
@@ -60,8 +67,11 @@ async function main(): Promise<void> {
     server.close(() => {
       metricsServer?.closeAllConnections();
       metricsServer?.close();
-      logger.info('stopped');
-      process.exit(0);
+      // Watches and file watchers end with the requests they fed.
+      void (source.stop?.() ?? Promise.resolve()).finally(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
   };

@@ -1,16 +1,24 @@
 import type { ClusterLoaders } from '../cluster/loaders.js';
 import type { KubeObject } from '../cluster/kube-object.js';
-import { matchesRequirements } from '../cluster/label-selector.js';
+import type { Freshness } from '../cluster/reader.js';
+import type { ResourceKind } from '../cluster/resources.js';
 import { PipelineApiError, describeObject, pipelineNotFound } from '../errors.js';
 import { RELEASE_KINDS, type Approach, type Pipeline, type ReleaseRef, type Stage } from '../model/pipeline.js';
 import type { Release } from '../model/release.js';
-import { WORKLOAD_KINDS, type Workload, type WorkloadKind } from '../model/workload.js';
+import { WORKLOAD_KINDS, type Workload } from '../model/workload.js';
 import { APPROACH_DEFINITIONS, allApproaches } from './registry.js';
 import { decodeWorkload } from './deployments.js';
 import { decodeRelease } from './flux-releases.js';
 import { isReleaseKind } from './release-refs.js';
 import { pipelineShapeOf } from './pipeline-shape.js';
 import { decodePipelineStage } from './stage.js';
+import { decodeOnce } from './decode-cache.js';
+
+/** How many definitions are decoded between two checks of the deadline (and yields to the event loop). */
+const DECODE_SLICE = 200;
+
+const decodedRelease = (o: KubeObject) => decodeOnce(o, 'release', decodeRelease);
+const decodedWorkload = (o: KubeObject) => decodeOnce(o, 'workload', decodeWorkload);
 
 /**
  * Answers pipeline questions for one request, over that request's loaders. Everything
@@ -23,8 +31,7 @@ export class PipelineService {
 
   async get(approach: Approach, namespace: string, name: string): Promise<Pipeline> {
     const definition = APPROACH_DEFINITIONS[approach];
-    const objects = await this.loaders.list(definition.definitionKind, namespace);
-    const object = objects.find((o) => o.metadata.name === name);
+    const object = await this.loaders.get(definition.definitionKind, namespace, name);
     if (!object) throw pipelineNotFound(approach, namespace, name);
     if (!definition.accepts(object)) {
       const actually =
@@ -37,7 +44,7 @@ export class PipelineService {
         { kind: object.kind, namespace, name },
       );
     }
-    return definition.decode(object);
+    return decodeOnce(object, approach, definition.decode);
   }
 
   /** Every pipeline of the approach (or all), valid ones as pipelines and broken ones as errors. */
@@ -55,24 +62,39 @@ export class PipelineService {
     // HYBRID, CRD and STAGE all read Pipelines: when that read fails, it is one failure
     // (one null, one error), not one phantom broken pipeline per approach.
     const reported = new Set<string>();
-    return listed.flatMap((result): (Pipeline | Error)[] => {
+    const out: (Pipeline | Error)[] = [];
+    for (const result of listed) {
       const kind = result.definition.definitionKind;
       if (result.error) {
-        if (reported.has(kind)) return [];
+        if (!reported.has(kind)) out.push(result.error);
         reported.add(kind);
-        return [result.error];
+        continue;
       }
-      return result.objects
-        .filter((o) => result.definition.accepts(o))
-        .sort(byNamespaceAndName)
-        .map((o) => {
-          try {
-            return result.definition.decode(o);
-          } catch (error) {
-            return error as Error;
-          }
-        });
-    });
+      const { definition } = result;
+      const accepted = result.objects.filter((o) => definition.accepts(o)).sort(byNamespaceAndName);
+      for (let i = 0; i < accepted.length; i++) {
+        // A long listing yields now and then, and stops once its deadline has passed.
+        if (i > 0 && i % DECODE_SLICE === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          this.loaders.checkDeadline('Listing pipelines');
+        }
+        try {
+          out.push(decodeOnce(accepted[i]!, definition.approach, definition.decode));
+        } catch (error) {
+          out.push(error as Error);
+        }
+      }
+    }
+    this.loaders.checkDeadline('Listing pipelines');
+    return out;
+  }
+
+  /** How current the data of an approach's pipelines is (every kind when approach is null). */
+  freshness(approach: Approach | null): Freshness {
+    if (approach === null) return this.loaders.freshness();
+    const definitionKind = APPROACH_DEFINITIONS[approach].definitionKind;
+    const kinds: ResourceKind[] = [definitionKind, ...(approach === 'STAGE' ? (['PipelineStage'] as const) : []), ...RELEASE_KINDS, 'Deployment'];
+    return this.loaders.freshness(kinds);
   }
 
   async releasesOf(stage: Stage): Promise<(Release | Error)[]> {
@@ -83,8 +105,7 @@ export class PipelineService {
       case 'refs':
         return this.resolveRefs(membership.refs);
       case 'stage-object': {
-        const stages = await this.loaders.list('PipelineStage', membership.namespace);
-        const object = stages.find((s) => s.metadata.name === membership.name);
+        const object = await this.loaders.get('PipelineStage', membership.namespace, membership.name);
         if (!object) {
           throw new PipelineApiError(
             'STAGE_NOT_FOUND',
@@ -92,7 +113,7 @@ export class PipelineService {
             { kind: 'PipelineStage', namespace: membership.namespace, name: membership.name },
           );
         }
-        return this.resolveRefs(decodePipelineStage(object));
+        return this.resolveRefs(decodeOnce(object, 'stage-refs', decodePipelineStage));
       }
     }
   }
@@ -100,32 +121,25 @@ export class PipelineService {
   async workloadsOf(release: Release): Promise<Workload[]> {
     const selection = release.workloadSelection;
     if (selection.type === 'labels') {
-      const requirements = Object.entries(selection.labels).map(([key, value]) => ({ key, op: 'in' as const, values: [value] }));
-      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => this.loaders.list(kind, selection.namespace)));
-      return perKind.flatMap((objects) => objects.filter((d) => matchesRequirements(d.metadata.labels, requirements)).sort(byNamespaceAndName).map(decodeWorkload));
+      const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => this.loaders.listByLabels(kind, selection.namespace, selection.labels)));
+      return perKind.flatMap((objects) => objects.map(decodedWorkload));
     }
-    const wanted = [...new Set(selection.workloads.map((w) => `${w.kind} ${w.namespace}`))].map((key) => key.split(' ') as [WorkloadKind, string]);
-    const lists = new Map(await Promise.all(wanted.map(async ([kind, ns]) => [`${kind} ${ns}`, await this.loaders.list(kind, ns)] as const)));
+    const found = await Promise.all(selection.workloads.map(({ kind, namespace, name }) => this.loaders.get(kind, namespace, name)));
     // An inventory entry whose workload is gone is skipped: the release's own Ready condition reports drift.
     return WORKLOAD_KINDS.flatMap((kind) =>
-      selection.workloads
-        .filter((w) => w.kind === kind)
-        .flatMap(({ namespace, name }) => {
-          const found = lists.get(`${kind} ${namespace}`)?.find((d) => d.metadata.name === name);
-          return found ? [found] : [];
-        })
+      found
+        .filter((d): d is KubeObject => d !== null && d.kind === kind)
         .sort(byNamespaceAndName)
-        .map(decodeWorkload),
+        .map(decodedWorkload),
     );
   }
 
   /** HYBRID/CM: releases carrying the pipeline label in the stage namespace, and only there. */
   private async labelledReleases(namespace: string, key: string, value: string): Promise<Release[]> {
-    const requirement = [{ key, op: 'in' as const, values: [value] }];
     const perKind = await Promise.all(
       RELEASE_KINDS.map(async (kind) => {
         try {
-          return await this.loaders.list(kind, namespace);
+          return await this.loaders.listByLabels(kind, namespace, { [key]: value });
         } catch (error) {
           // A cluster without helm-controller has no HelmReleases to opt in: that is not a failure.
           if (error instanceof PipelineApiError && error.code === 'CRD_NOT_INSTALLED') return [];
@@ -133,9 +147,7 @@ export class PipelineService {
         }
       }),
     );
-    return perKind
-      .flatMap((objects) => objects.filter((o) => matchesRequirements(o.metadata.labels, requirement)).sort(byNamespaceAndName))
-      .map(decodeRelease);
+    return perKind.flatMap((objects) => objects.map(decodedRelease));
   }
 
   private resolveRefs(refs: ReleaseRef[]): Promise<(Release | Error)[]> {
@@ -150,9 +162,9 @@ export class PipelineService {
           );
         }
         try {
-          const found = (await this.loaders.list(ref.kind, ref.namespace)).find((o) => o.metadata.name === ref.name);
+          const found = await this.loaders.get(ref.kind, ref.namespace, ref.name);
           return found
-            ? decodeRelease(found)
+            ? decodedRelease(found)
             : new PipelineApiError('RELEASE_NOT_FOUND', `${describeObject(object)} is referenced by the pipeline but does not exist.`, object);
         } catch (error) {
           return error as Error;

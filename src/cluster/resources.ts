@@ -64,6 +64,16 @@ export const RESOURCES: Record<ResourceKind, ResourceDescriptor> = {
   Namespace: { kind: 'Namespace', group: '', plural: 'namespaces', versions: ['v1'], ownCrd: false, namespaced: false },
 };
 
+/** Whether objects of this kind live in a namespace. */
+export const isNamespaced = (kind: ResourceKind): boolean => RESOURCES[kind].namespaced !== false;
+
+/** The API path of a kind's collection: cluster-wide when namespace is null. */
+export function collectionPath(resource: ResourceDescriptor, version: string, namespace: string | null): string {
+  const base = resource.group === '' ? `/api/${version}` : `/apis/${resource.group}/${version}`;
+  const scoped = namespace !== null && resource.namespaced !== false ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${scoped}/${resource.plural}`;
+}
+
 /** The API group of an apiVersion string ("apps/v1" → "apps", "v1" → ""). */
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');

@@ -1,12 +1,31 @@
 import type { Logger } from 'pino';
 import type { PipelineService } from '../approaches/pipeline-service.js';
-import type { ClusterReader, RequestScope } from '../cluster/reader.js';
+import type { ClusterReader, RequestScope, SourceEvent } from '../cluster/reader.js';
+
+/** What subscriptions need beyond a query: fresh reads per event, the change feed, a cap. */
+export interface LiveContext {
+  /**
+   * A fresh per-request service (new loaders, a new deadline, the same scope and the same
+   * reader decorators as a query), reading through `wrap`: built for every event, so each
+   * event reads current data and is authorized again.
+   */
+  freshPipelines(wrap: (reader: ClusterReader) => ClusterReader): PipelineService;
+  /** The source's change feed; absent for a source that never changes. */
+  subscribe?: (listener: (event: SourceEvent) => void) => () => void;
+  /** Takes one of the open-subscription slots; null when all are taken. Returns the release. */
+  acquire(): (() => void) | null;
+  maxOpen: number;
+  coalesceMs: number;
+  /** The request's own signal: aborted when the client goes away. */
+  signal: AbortSignal;
+}
 
 /** Made fresh for every request: loaders and their caches live exactly one request. */
 export interface GraphQLContext {
   requestId: string;
   pipelines: PipelineService;
   logger: Logger;
+  live?: LiveContext;
   /** The request's scope (its caller's identity included). */
   scope: RequestScope;
   /**

@@ -11,6 +11,8 @@ import './types/pipeline.js';
 import './types/query.js';
 import './types/insights.js';
 import './types/insights-query.js';
+import './types/freshness.js';
+import './types/subscription.js';
 
 // The one place the schema is built; type modules above register themselves on import.
 export const schema: GraphQLSchema = builder.toSchema();

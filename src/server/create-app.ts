@@ -14,6 +14,7 @@ import { identityOf, stillAuthenticated, useAuthentication, type Authenticator }
 import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
 import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
+import { useFreshContextPerEvent } from './subscription-events.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
 # Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
@@ -57,6 +58,9 @@ export interface AppOptions {
   source: ClusterSource;
   logger: Logger;
   limits?: GraphQLLimits;
+  subscriptions?: SubscriptionOptions;
+  /** Counts open subscriptions (metrics); returns the decrement. */
+  trackSubscription?: () => () => void;
   /** Per-user access (`--auth token|proxy`): who the caller is, and what they may read. Absent: `--auth none`. */
   access?: AppAccess;
 }
@@ -67,6 +71,15 @@ export interface AppAccess {
   /** Pre-filled in GraphiQL's Headers tab, to show how a token is sent. */
   graphiqlHeaders?: Record<string, string>;
 }
+
+export interface SubscriptionOptions {
+  /** Open subscriptions per process; one more is refused with TOO_MANY_SUBSCRIPTIONS. */
+  maxOpen: number;
+  /** Changes closer together than this are sent as one event. */
+  coalesceMs: number;
+}
+
+export const DEFAULT_SUBSCRIPTIONS: SubscriptionOptions = { maxOpen: 100, coalesceMs: 200 };
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -125,7 +138,20 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
 }
 
 /** The GraphQL app: schema, per-request context, error contract. It does not listen. */
-export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: AppOptions): App {
+export function createApp({ source, logger, limits = DEFAULT_LIMITS, access, subscriptions = DEFAULT_SUBSCRIPTIONS, trackSubscription }: AppOptions): App {
+  let openSubscriptions = 0;
+  const acquire = (): (() => void) | null => {
+    if (openSubscriptions >= subscriptions.maxOpen) return null;
+    openSubscriptions++;
+    const untrack = trackSubscription?.();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      openSubscriptions--;
+      untrack?.();
+    };
+  };
   // Every read of a scope goes through here: the source's reader, authorized for the
   // scope's caller when callers are authenticated. Subscriptions call it per event.
   const readerFor = (scope: RequestScope): ClusterReader =>
@@ -156,20 +182,31 @@ export function createApp({ source, logger, limits = DEFAULT_LIMITS, access }: A
       useErrorContract(logger, limits.introspection),
       useErrorsWithRequestId(logger),
       useRequestMetrics(),
+      useFreshContextPerEvent(),
     ],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
       // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
       const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
-      const reader = readerFor(scope);
+      // Per-request loaders over the scope's (authorized) reader; subscriptions build new ones per event.
+      const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
+        new PipelineService(new ClusterLoaders(wrap(readerFor({ ...scope, signal: deadline })), deadline, Date.now() + limits.queryTimeoutMs));
       return {
         requestId,
         scope,
         readerFor,
         stillAuthenticated: () => stillAuthenticated(request),
         logger: logger.child({ requestId }),
-        pipelines: new PipelineService(new ClusterLoaders(reader, signal)),
+        pipelines: service(signal),
+        live: {
+          freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
+          subscribe: source.subscribe?.bind(source),
+          acquire,
+          maxOpen: subscriptions.maxOpen,
+          coalesceMs: subscriptions.coalesceMs,
+          signal: request.signal,
+        },
       };
     },
   });

@@ -101,7 +101,7 @@ export function measureQuery(schema: GraphQLSchema, document: DocumentNode): Que
   let complexity = 0;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const root = definition.operation === 'query' ? schema.getQueryType() : undefined;
+    const root = schema.getRootType(definition.operation);
     const cost = walk(definition.selectionSet, root ?? undefined, 0, new Set());
     depth = Math.max(depth, cost.depth);
     complexity = Math.max(complexity, cost.complexity);

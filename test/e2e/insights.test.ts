@@ -50,12 +50,14 @@ const objects = [
 
 const ready = { type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied', lastTransitionTime: '2026-11-01T10:00:00Z' };
 const statuses: [string, string, unknown][] = [
+  // observedGeneration as Flux writes it: the CRDs default it to -1 ("never reconciled").
   ['kustomizations.v1.kustomize.toolkit.fluxcd.io', 'app', {
+    observedGeneration: 1,
     conditions: [ready],
     inventory: { entries: [{ id: `${NS}_db_apps_StatefulSet`, v: 'v1' }, { id: `${NS}_agent_apps_DaemonSet`, v: 'v1' }] },
     lastAppliedRevision: 'main@sha1:1111111111111111111111111111111111111111',
   }],
-  ['helmreleases.v2.helm.toolkit.fluxcd.io', 'cache', { conditions: [ready], history: [{
+  ['helmreleases.v2.helm.toolkit.fluxcd.io', 'cache', { observedGeneration: 1, conditions: [ready], history: [{
     appVersion: '7.2.0', chartName: 'redis', chartVersion: '18.0.0', version: 1, name: 'cache', namespace: NS, status: 'deployed',
     digest: `sha256:${'c'.repeat(64)}`, configDigest: `sha256:${'d'.repeat(64)}`, firstDeployed: '2026-11-01T10:00:00Z', lastDeployed: '2026-11-01T10:00:00Z',
   }] }],

@@ -98,10 +98,17 @@ describe('in a pod', () => {
       restore('KUBERNETES_SERVICE_PORT', saved.port);
     }
     const client = clientFor(createApp({ source, logger: createLogger('silent') }));
+    try {
+    // Ready once every kind has synced through the pod's credentials.
+    const deadline = Date.now() + 30_000;
+    while (!(await source.checkReady()).ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await source.checkReady()).toMatchObject({ ready: true });
     for (const { approach, name } of DEMO_PIPELINES) {
       const data = expectNoErrors(await client.query(PIPELINE_QUERY, { approach, name }));
       expect(releasesOf(data)).toHaveLength(6);
+    }
+    } finally {
+      await source.stop();
     }
   });
 });

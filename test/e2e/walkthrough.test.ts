@@ -113,7 +113,12 @@ describe('the README walkthrough on a real API server', () => {
     const cms = await cluster.kubectl(['get', 'configmaps', '-n', 'flux-system', '-o', 'name']);
     expect(cms.stdout).not.toContain('example-pipeline');
 
-    const response = await clientAt(server!.url).query(ALL_PIPELINES_QUERY);
+    // The service's store hears of the deleted CRDs through its watches: give it a moment.
+    let response = await clientAt(server!.url).query(ALL_PIPELINES_QUERY);
+    for (const deadline = Date.now() + 30_000; response.errors?.[0]?.extensions?.code !== 'CRD_NOT_INSTALLED' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      response = await clientAt(server!.url).query(ALL_PIPELINES_QUERY);
+    }
     // The three Pipeline approaches share the one failed read: one null, one error.
     expect(response.data!.pipelines).toEqual([null]);
     expect(response.errors!.map((e: any) => e.extensions.code)).toEqual(['CRD_NOT_INSTALLED']);

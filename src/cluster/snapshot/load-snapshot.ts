@@ -1,5 +1,8 @@
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import jsyaml from 'js-yaml';
 import { parseYamlDocuments, YamlParseError } from '../../util/safe-yaml.js';
 import type { KubeObject } from '../kube-object.js';
 
@@ -21,7 +24,7 @@ export class SnapshotError extends Error {
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
 const LIMITS = { maxLength: 64 * 1024 * 1024, maxAliasCount: 1000, maxDepth: 256 };
 
-async function yamlFilesUnder(path: string): Promise<string[]> {
+export async function yamlFilesUnder(path: string): Promise<string[]> {
   let info;
   try {
     info = await stat(path);
@@ -57,8 +60,53 @@ function checkObject(value: unknown, file: string, line: number, where: string):
   return value as unknown as KubeObject;
 }
 
+/** An anchor or alias where YAML allows one: such text takes the careful path (alias limits). */
+const ANCHOR_OR_ALIAS = /(^|[\s[{,])[&*][^\s\]},]/m;
+
+const isObject = (value: unknown): value is KubeObject =>
+  isRecord(value) &&
+  typeof value.apiVersion === 'string' && value.apiVersion !== '' &&
+  typeof value.kind === 'string' && value.kind !== '' &&
+  isRecord(value.metadata) && typeof value.metadata.name === 'string' && value.metadata.name !== '';
+
+/**
+ * The fast path for snapshot text, which is machine-written (kubectl) and large: js-yaml
+ * (YAML 1.2 core schema, like the careful parser) is several times quicker. It only ever
+ * answers for well-formed input: on any doubt (a parse error, an anchor, a document that is
+ * not an object) it returns null and the careful parser reads the text again, so errors are
+ * reported exactly as before, with their file and line.
+ */
+function fastDocuments(text: string): unknown[] | null {
+  if (text.length > LIMITS.maxLength || ANCHOR_OR_ALIAS.test(text)) return null;
+  try {
+    return jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
+  } catch {
+    return null; // a syntax error, or nesting deep enough to exhaust the stack
+  }
+}
+
+function fastObjects(text: string): KubeObject[] | null {
+  const documents = fastDocuments(text);
+  if (!documents) return null;
+  const objects: KubeObject[] = [];
+  for (const value of documents) {
+    if (value === null || value === undefined) continue;
+    if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
+      if (!Array.isArray(value.items) || !value.items.every(isObject)) return null;
+      for (const item of value.items) objects.push(item);
+    } else if (isObject(value)) {
+      objects.push(value);
+    } else {
+      return null;
+    }
+  }
+  return objects;
+}
+
 /** Objects in one file: multi-document YAML, each document an object or a `kind: List`. */
 export function parseSnapshotText(text: string, file: string): KubeObject[] {
+  const fast = fastObjects(text);
+  if (fast) return fast;
   let documents;
   try {
     documents = parseYamlDocuments(text, LIMITS);
@@ -82,19 +130,148 @@ export function parseSnapshotText(text: string, file: string): KubeObject[] {
   return objects;
 }
 
-export async function loadSnapshot(path: string): Promise<{ objects: KubeObject[]; files: string[] }> {
+export interface LoadOptions {
+  /** Reduce each object as it is read (the store's projection), so a large snapshot never sits in memory whole. */
+  project?: (object: KubeObject) => KubeObject;
+}
+
+/** The objects of one file; files over the one-document limit are read as a stream. */
+export async function parseSnapshotFile(file: string, shown: string, options: LoadOptions = {}): Promise<KubeObject[]> {
+  const project = options.project ?? ((o: KubeObject) => o);
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (e) {
+    throw new SnapshotError(shown, null, `cannot read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  if (size > LIMITS.maxLength) return streamSnapshotFile(file, shown, project);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new SnapshotError(shown, null, `cannot read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  return parseSnapshotText(text, shown).map(project);
+}
+
+/** One YAML text that must hold exactly one document, with its line numbers shifted to the file's. */
+function parseOne(text: string, file: string, firstLine: number): { value: unknown; line: number } | null {
+  const fast = fastDocuments(text)?.filter((d) => d !== null && d !== undefined);
+  if (fast && fast.length === 1 && isObject(fast[0])) return { value: fast[0], line: firstLine };
+  try {
+    const documents = parseYamlDocuments(text, LIMITS).filter((d) => d.value !== null && d.value !== undefined);
+    if (documents.length === 0) return null;
+    return { value: documents[0]!.value, line: firstLine + documents[0]!.line - 1 };
+  } catch (e) {
+    if (e instanceof YamlParseError) {
+      throw new SnapshotError(file, e.problem.line === null ? firstLine : firstLine + e.problem.line - 1, `invalid YAML: ${e.problem.description}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * A file too large to parse as one document (a `kubectl get -A -o yaml` of a large cluster
+ * is one `kind: List` of hundreds of megabytes), read line by line: documents split at
+ * `---`, and the items of a top-level `items:` list parsed one at a time, so memory holds
+ * one item's text and the (projected) objects, never the whole tree. Errors name the file
+ * and line as for small files.
+ */
+export async function streamSnapshotFile(file: string, shown: string, project: (o: KubeObject) => KubeObject): Promise<KubeObject[]> {
+  const objects: KubeObject[] = [];
+  let documentIndex = 0;
+  let rest: string[] = [];
+  let restStart = 1;
+  let item: string[] | null = null;
+  let itemStart = 0;
+  let itemIndex = 0;
+  let inItems = false;
+  let sawItems = false;
+
+  const flushItem = () => {
+    if (!item) return;
+    const parsed = parseOne(item.join('\n'), shown, itemStart);
+    if (parsed) objects.push(project(checkObject(parsed.value, shown, parsed.line, `document ${documentIndex + 1}, items[${itemIndex}]`)));
+    itemIndex++;
+    item = null;
+  };
+  const flushDocument = () => {
+    flushItem();
+    const text = rest.join('\n');
+    const parsed = text.trim() === '' ? null : parseOne(text, shown, restStart);
+    if (sawItems) {
+      const kind = isRecord(parsed?.value) ? parsed.value.kind : undefined;
+      if (typeof kind !== 'string' || !kind.endsWith('List')) {
+        throw new SnapshotError(shown, restStart, `document ${documentIndex + 1} has a top-level items list but is not a kind: List`);
+      }
+    } else if (parsed) {
+      const value = parsed.value;
+      if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
+        if (!Array.isArray(value.items)) throw new SnapshotError(shown, parsed.line, `document ${documentIndex + 1}: items is not a list`);
+        value.items.forEach((it, i) => objects.push(project(checkObject(it, shown, parsed.line, `document ${documentIndex + 1}, items[${i}]`))));
+      } else {
+        objects.push(project(checkObject(value, shown, parsed.line, `document ${documentIndex + 1}`)));
+      }
+    }
+    if (parsed || sawItems) documentIndex++;
+    rest = [];
+    inItems = sawItems = false;
+    itemIndex = 0;
+  };
+
+  let lineNo = 0;
+  let restChars = 0;
+  try {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      lineNo++;
+      if (line === '---' || line.startsWith('--- ') || line === '...') {
+        flushDocument();
+        restStart = lineNo + 1;
+        restChars = 0;
+        continue;
+      }
+      if (inItems) {
+        if (line.startsWith('- ') || line === '-') {
+          flushItem();
+          item = ['  ' + line.slice(2)];
+          itemStart = lineNo;
+          continue;
+        }
+        if (line === '' || line.startsWith(' ') || line.startsWith('#')) {
+          if (item) item.push(line);
+          continue;
+        }
+        flushItem();
+        inItems = false;
+      }
+      if (/^items:\s*$/.test(line)) {
+        inItems = sawItems = true;
+        rest.push('items: []');
+        continue;
+      }
+      restChars += line.length + 1;
+      if (restChars > LIMITS.maxLength) {
+        throw new SnapshotError(shown, restStart, `invalid YAML: document is over the limit of ${LIMITS.maxLength} characters`);
+      }
+      if (rest.length === 0) restStart = lineNo;
+      rest.push(line);
+    }
+  } catch (e) {
+    if (e instanceof SnapshotError) throw e;
+    throw new SnapshotError(shown, null, `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  flushDocument();
+  return objects;
+}
+
+export async function loadSnapshot(path: string, options: LoadOptions = {}): Promise<{ objects: KubeObject[]; files: string[] }> {
   const files = await yamlFilesUnder(path);
   if (files.length === 0) throw new SnapshotError(path, null, 'holds no .yaml or .yml files');
   const objects: KubeObject[] = [];
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new SnapshotError(shown, null, `cannot read (${(e as NodeJS.ErrnoException).code})`);
-    }
-    objects.push(...parseSnapshotText(text, shown));
+    for (const object of await parseSnapshotFile(file, shown, options)) objects.push(object);
   }
   return { objects, files };
 }

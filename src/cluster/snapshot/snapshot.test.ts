@@ -2,7 +2,7 @@ import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSnapshot, parseSnapshotText, SnapshotError } from './load-snapshot.js';
+import { loadSnapshot, parseSnapshotText, SnapshotError, streamSnapshotFile } from './load-snapshot.js';
 import { SnapshotReader } from './snapshot-source.js';
 
 const cm = (ns: string, name: string, labels: Record<string, string> = {}) =>
@@ -88,5 +88,74 @@ describe('SnapshotReader', () => {
 
   it('tells a Flux Kustomization from a kustomize.config.k8s.io one by API group', async () => {
     expect((await reader.list('Kustomization', 'a')).map((o) => o.metadata.name)).toEqual(['flux']);
+  });
+});
+
+describe('streamed snapshot files (those over the one-document limit)', () => {
+  const list = (n: number) =>
+    'apiVersion: v1\nitems:\n' +
+    Array.from({ length: n }, (_, i) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-${i}\n    namespace: ns\n  data:\n    pipelines: |\n      stages:\n      - name: dev\n`).join('') +
+    'kind: List\nmetadata:\n  resourceVersion: ""\n';
+
+  it('reads a kind: List item by item, with the same objects as the whole-document parser', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stream-'));
+    const text = `${cm('a', 'one')}---\n${list(50)}---\n${cm('b', 'two')}`;
+    await writeFile(join(dir, 'big.yaml'), text);
+    const streamed = await streamSnapshotFile(join(dir, 'big.yaml'), 'big.yaml', (o) => o);
+    expect(streamed).toEqual(parseSnapshotText(text, 'big.yaml'));
+    expect(streamed).toHaveLength(52);
+  });
+
+  it('names the file and line of a broken item, as for small files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stream-bad-'));
+    await writeFile(join(dir, 'bad.yaml'), `${list(2)}`.replace('name: cm-1', 'name: [oops'));
+    await expect(streamSnapshotFile(join(dir, 'bad.yaml'), 'bad.yaml', (o) => o)).rejects.toThrow(/^bad\.yaml:\d+: invalid YAML: /);
+    await writeFile(join(dir, 'noname.yaml'), list(2).replace('    name: cm-1\n', ''));
+    await expect(streamSnapshotFile(join(dir, 'noname.yaml'), 'noname.yaml', (o) => o)).rejects.toThrow('noname.yaml:12: document 1, items[1] (ConfigMap) has no metadata.name');
+  });
+});
+
+describe('a watched snapshot directory', () => {
+  it('applies edited, added and removed files as changes, and keeps the last good state (stale) while a file is broken', async () => {
+    const { SnapshotSource } = await import('./snapshot-source.js');
+    const { rm } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'snapshot-watch-'));
+    await writeFile(join(dir, 'a.yaml'), cm('ns', 'one', { v: '1' }));
+    const source = await SnapshotSource.load(dir, 'test', { watch: true });
+    try {
+      const changes: string[] = [];
+      const seen = (n: number) =>
+        new Promise<void>((resolve) => {
+          const check = () => changes.length >= n && (stop(), resolve());
+          const stop = source.subscribe((e) => {
+            if (e.type === 'change') changes.push(`${e.change.type} ${e.change.object.metadata.name} ${e.change.object.metadata.labels?.v ?? ''}`.trim());
+            check();
+          });
+          check();
+        });
+
+      await writeFile(join(dir, 'a.yaml'), cm('ns', 'one', { v: '2' }));
+      await writeFile(join(dir, 'b.yaml'), cm('ns', 'two'));
+      await seen(2);
+      await source.settled();
+      expect(changes.sort()).toEqual(['ADDED two', 'MODIFIED one 2']);
+
+      await rm(join(dir, 'b.yaml'));
+      await seen(3);
+      expect(changes[2]).toBe('DELETED two');
+
+      await writeFile(join(dir, 'a.yaml'), 'kind: [broken');
+      const reader = source.readerFor();
+      for (let i = 0; i < 400 && !reader.freshness!().stale; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(reader.freshness!().stale).toBe(true);
+      expect((await reader.list('ConfigMap', 'ns')).map((o) => o.metadata.labels?.v)).toEqual(['2']);
+
+      await writeFile(join(dir, 'a.yaml'), cm('ns', 'one', { v: '3' }));
+      await seen(4);
+      expect(changes[3]).toBe('MODIFIED one 3');
+      expect(reader.freshness!().stale).toBe(false);
+    } finally {
+      await source.stop();
+    }
   });
 });

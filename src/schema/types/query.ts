@@ -6,10 +6,10 @@ import { withItemErrors } from '../partial-results.js';
 import { ApproachEnum } from './approach.js';
 import { PipelineType } from './pipeline.js';
 
-const DEFAULT_NAMESPACE = 'flux-system';
+export const DEFAULT_NAMESPACE = 'flux-system';
 
 /** Arguments become URL path segments: check them before anything reaches the cluster. */
-function checkArgument(argument: string, value: string, rule: NameRule): string {
+export function checkArgument(argument: string, value: string, rule: NameRule): string {
   const problem = nameProblem(value, rule);
   if (problem) throw badUserInput(`Argument "${argument}": ${describe(value)} ${problem}.`);
   return value;

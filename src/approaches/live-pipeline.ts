@@ -1,0 +1,116 @@
+import type { SourceEvent } from '../cluster/reader.js';
+import { ReadRecorder } from '../cluster/store/read-recorder.js';
+import { PipelineApiError } from '../errors.js';
+import type { Approach, Pipeline } from '../model/pipeline.js';
+import type { PipelineService } from './pipeline-service.js';
+
+/** One event of a live pipeline: the pipeline, or why it cannot be given; and the service that read it. */
+export interface LivePipelineEvent {
+  pipeline: Pipeline | null;
+  error: Error | null;
+  /** Fresh per event: the event's fields are resolved through it, so it reads current data. */
+  service: PipelineService;
+}
+
+export interface LivePipelineOptions {
+  /** The source's change feed; absent for a source that never changes. */
+  subscribe?: (listener: (event: SourceEvent) => void) => () => void;
+  /** A fresh per-request service (its own loaders and deadline) reading through the recorder's wrap. */
+  newService: (recorder: ReadRecorder) => PipelineService;
+  /** Changes closer together than this are one event. */
+  coalesceMs: number;
+  /** Ends the stream (the client went away). */
+  signal?: AbortSignal;
+  /** Called once when the stream ends, however it ends. */
+  onClose?: () => void;
+  /** Whether the caller's credentials still hold; asked before every event. */
+  stillAuthenticated?: () => Promise<boolean>;
+}
+
+/** Errors after which the stream goes on: a definition being edited may become valid again. */
+const RECOVERABLE = new Set(['INVALID_PIPELINE_DEFINITION']);
+
+/**
+ * A pipeline as a stream: now, then again after each change to any object it was built
+ * from (coalesced), and a final error event when it goes away or cannot be read any more.
+ * Written as a plain iterator rather than an async generator so that `return()` (the client
+ * went away) takes effect at once, even while an event is being waited for, and leaves no
+ * listener behind.
+ */
+export function livePipeline(approach: Approach, namespace: string, name: string, options: LivePipelineOptions): AsyncIterableIterator<LivePipelineEvent> {
+  let closed = false;
+  let dirty = true;
+  let endAfterThis = false;
+  let timer: NodeJS.Timeout | null = null;
+  let recorder: ReadRecorder | null = null;
+  let waiting: ((value: void) => void) | null = null;
+
+  const wake = () => {
+    const resolve = waiting;
+    waiting = null;
+    resolve?.();
+  };
+  const markDirty = () => {
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      dirty = true;
+      wake();
+    }, options.coalesceMs);
+  };
+  const unsubscribe = options.subscribe?.((event) => {
+    if (!recorder) return;
+    if (event.type === 'change' ? recorder.concerns(event.change) : recorder.kinds().has(event.kind)) markDirty();
+  });
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    unsubscribe?.();
+    options.signal?.removeEventListener('abort', close);
+    wake();
+    options.onClose?.();
+  };
+  if (options.signal?.aborted) close();
+  else options.signal?.addEventListener('abort', close, { once: true });
+
+  const evaluate = async (): Promise<LivePipelineEvent> => {
+    const next = new ReadRecorder();
+    const service = options.newService(next);
+    recorder = next;
+    try {
+      if (options.stillAuthenticated && !(await options.stillAuthenticated())) {
+        throw new PipelineApiError('UNAUTHENTICATED', 'The caller\'s credentials are no longer valid: the subscription ends.');
+      }
+      return { pipeline: await service.get(approach, namespace, name), error: null, service };
+    } catch (error) {
+      const code = error instanceof PipelineApiError ? error.code : null;
+      if (code === null || !RECOVERABLE.has(code)) endAfterThis = true;
+      return { pipeline: null, error: error as Error, service };
+    }
+  };
+
+  const iterator: AsyncIterableIterator<LivePipelineEvent> = {
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    async next() {
+      if (endAfterThis) close();
+      while (!closed && !dirty) await new Promise<void>((resolve) => (waiting = resolve));
+      if (closed) return { done: true, value: undefined };
+      dirty = false;
+      return { done: false, value: await evaluate() };
+    },
+    async return() {
+      close();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      close();
+      throw error;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube-object.js';
+import { ReadRecorder } from './read-recorder.js';
+import { ObjectStore } from './object-store.js';
+import { StoreReader } from './store-reader.js';
+
+const LABEL = 'pipelines.wego.weave.works/name';
+const release = (namespace: string, name: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'helm.toolkit.fluxcd.io/v2',
+  kind: 'HelmRelease',
+  metadata: { name, namespace, labels },
+});
+
+describe('ReadRecorder', () => {
+  it('says a change concerns an evaluation only when it touches what that evaluation read', async () => {
+    const store = new ObjectStore();
+    store.replace('HelmRelease', [release('dev', 'a', { [LABEL]: 'p' })]);
+    store.replace('Deployment', []);
+    const recorder = new ReadRecorder();
+    const reader = recorder.wrap(new StoreReader(store));
+    await reader.listByLabels!('HelmRelease', 'dev', { [LABEL]: 'p' });
+    await reader.get!('Deployment', 'dev', 'web');
+
+    const change = (object: KubeObject, previous?: KubeObject) => ({ kind: object.kind as 'HelmRelease', type: 'MODIFIED' as const, object, previous });
+    expect(recorder.concerns(change(release('dev', 'b', { [LABEL]: 'p' })))).toBe(true); // joins the answer
+    expect(recorder.concerns(change(release('dev', 'a'), release('dev', 'a', { [LABEL]: 'p' })))).toBe(true); // leaves it
+    expect(recorder.concerns(change(release('prod', 'b', { [LABEL]: 'p' })))).toBe(false); // another namespace
+    expect(recorder.concerns(change(release('dev', 'c', { [LABEL]: 'other' })))).toBe(false); // another pipeline
+    const deployment = (name: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'dev' } });
+    expect(recorder.concerns({ kind: 'Deployment', type: 'ADDED', object: deployment('web') })).toBe(true);
+    expect(recorder.concerns({ kind: 'Deployment', type: 'ADDED', object: deployment('api') })).toBe(false);
+    expect(recorder.concerns({ kind: 'ConfigMap', type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'dev' } } })).toBe(false);
+    expect([...recorder.kinds()].sort()).toEqual(['Deployment', 'HelmRelease']);
+  });
+});

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineApiError } from '../../errors.js';
+import type { KubeObject } from '../kube-object.js';
+import type { SourceEvent } from '../reader.js';
+import { ObjectStore } from './object-store.js';
+import { projectObject } from './projection.js';
+import { StoreReader } from './store-reader.js';
+
+const PIPELINE_LABEL = 'pipelines.wego.weave.works/name';
+
+function obj(kind: string, namespace: string | undefined, name: string, extra: Partial<KubeObject> & { labels?: Record<string, string>; rv?: string } = {}): KubeObject {
+  const { labels, rv, ...rest } = extra;
+  const apiVersion = { Deployment: 'apps/v1', ConfigMap: 'v1', HelmRelease: 'helm.toolkit.fluxcd.io/v2', Kustomization: 'kustomize.toolkit.fluxcd.io/v1' }[kind] ?? 'v1';
+  return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}), uid: `${namespace}/${name}`, ...(labels ? { labels } : {}), ...(rv ? { resourceVersion: rv } : {}) }, ...rest };
+}
+
+describe('projection', () => {
+  it('drops what is never read and may hold secrets or bulk, keeps what is read', () => {
+    const hr = projectObject({
+      ...obj('HelmRelease', 'dev', 'app', { labels: { a: 'b' } }),
+      metadata: {
+        name: 'app',
+        namespace: 'dev',
+        labels: { a: 'b' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"secret":1}', keep: 'x' },
+        managedFields: [{ manager: 'x' }],
+      } as KubeObject['metadata'],
+      spec: { values: { password: 'p' }, valuesFrom: [{ kind: 'Secret' }], chart: { spec: { chart: 'c', version: '1' } }, suspend: true, targetNamespace: 't' },
+      status: { history: [{ chartVersion: '1' }], conditions: [] },
+    });
+    expect(hr.spec).toEqual({ chart: { spec: { chart: 'c', version: '1' } }, suspend: true, targetNamespace: 't' });
+    expect(hr.metadata).toEqual({ name: 'app', namespace: 'dev', labels: { a: 'b' }, annotations: { keep: 'x' } });
+    expect(hr.status).toEqual({ history: [{ chartVersion: '1' }], conditions: [] });
+
+    const deploy = projectObject({
+      ...obj('Deployment', 'dev', 'web'),
+      spec: {
+        replicas: 2,
+        template: {
+          metadata: { labels: { app: 'web' }, annotations: { x: 'y' } },
+          spec: {
+            volumes: [{ name: 'v' }],
+            containers: [{ name: 'c', image: 'i:1', env: [{ name: 'TOKEN', value: 's' }], args: ['--pw=s'], command: ['x'], livenessProbe: {}, volumeMounts: [] }],
+            initContainers: [{ name: 'init', image: 'i:0', envFrom: [{}] }],
+          },
+        },
+      },
+      status: { readyReplicas: 2 },
+    });
+    expect(deploy.spec).toEqual({
+      replicas: 2,
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i:1' }], initContainers: [{ name: 'init', image: 'i:0' }] } },
+    });
+
+    const cm = projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { pipelines: 'stages: []', password: 'x' } });
+    expect(cm.data).toEqual({ pipelines: 'stages: []' });
+    expect(projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { other: 'x' } }).data).toBeUndefined();
+  });
+});
+
+describe('ObjectStore', () => {
+  it('indexes by namespace, name, pipeline label, Flux owner labels and inventory entry', () => {
+    const store = new ObjectStore();
+    store.replace('Kustomization', [
+      obj('Kustomization', 'dev', 'a', { labels: { [PIPELINE_LABEL]: 'p' }, status: { inventory: { entries: [{ id: 'dev_web_apps_Deployment' }] } } }),
+      obj('Kustomization', 'default', 'intruder', { labels: { [PIPELINE_LABEL]: 'p' } }),
+    ]);
+    store.replace('Deployment', [
+      obj('Deployment', 'dev', 'web', { labels: { 'kustomize.toolkit.fluxcd.io/name': 'a', 'kustomize.toolkit.fluxcd.io/namespace': 'dev' } }),
+      obj('Deployment', 'prod', 'web'),
+    ]);
+    const reader = new StoreReader(store);
+    return Promise.all([
+      expect(reader.listByLabels('Kustomization', 'dev', { [PIPELINE_LABEL]: 'p' }).then((l) => l.map((o) => o.metadata.name))).resolves.toEqual(['a']),
+      expect(reader.listByLabels('Kustomization', null, { [PIPELINE_LABEL]: 'p' }).then((l) => l.map((o) => o.metadata.name))).resolves.toEqual(['intruder', 'a']),
+      expect(
+        reader
+          .listByLabels('Deployment', 'dev', { 'kustomize.toolkit.fluxcd.io/name': 'a', 'kustomize.toolkit.fluxcd.io/namespace': 'dev' })
+          .then((l) => l.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)),
+      ).resolves.toEqual(['dev/web']),
+      expect(reader.listByInventoryEntry('Kustomization', null, 'dev_web_apps_Deployment').then((l) => l.map((o) => o.metadata.name))).resolves.toEqual(['a']),
+      expect(reader.get('Deployment', 'prod', 'web').then((o) => o?.metadata.namespace)).resolves.toBe('prod'),
+      expect(reader.get('Deployment', 'staging', 'web')).resolves.toBeNull(),
+      expect(reader.list('Deployment', 'dev').then((l) => l.length)).resolves.toBe(1),
+      expect(reader.list('Deployment', null).then((l) => l.length)).resolves.toBe(2),
+    ]);
+  });
+
+  it('applies a relist as the changes that lead to it, each once, and unindexes what changed', () => {
+    const store = new ObjectStore();
+    const events: string[] = [];
+    store.replace('Deployment', [obj('Deployment', 'a', 'one', { rv: '1' }), obj('Deployment', 'a', 'two', { rv: '1', labels: { [PIPELINE_LABEL]: 'p' } })]);
+    const stop = store.subscribe((e: SourceEvent) => {
+      if (e.type === 'change') events.push(`${e.change.type} ${e.change.object.metadata.name}`);
+    });
+    store.replace('Deployment', [obj('Deployment', 'a', 'two', { rv: '2' }), obj('Deployment', 'a', 'three', { rv: '1' }), obj('Deployment', 'a', 'one', { rv: '1' })]);
+    expect(events).toEqual(['MODIFIED two', 'ADDED three']);
+    store.remove('Deployment', obj('Deployment', 'a', 'one'));
+    store.remove('Deployment', obj('Deployment', 'a', 'gone'));
+    expect(events).toEqual(['MODIFIED two', 'ADDED three', 'DELETED one']);
+    expect(store.byIndex('Deployment', 'label', `a\u0000${PIPELINE_LABEL}=p`)).toEqual([]);
+    stop();
+    expect(store.listenerCount()).toBe(0);
+  });
+
+  it('holds a cluster-scoped kind by name alone', () => {
+    const store = new ObjectStore();
+    store.upsert('ConfigMap', obj('ConfigMap', undefined, 'cluster-wide'));
+    expect(store.get('ConfigMap', null, 'cluster-wide')?.metadata.name).toBe('cluster-wide');
+    expect(store.list('ConfigMap', null)).toHaveLength(1);
+  });
+
+  it('makes reads wait for the first sync, fail with the feed error, and give up on abort', async () => {
+    const store = new ObjectStore();
+    const reader = new StoreReader(store);
+    const pending = reader.list('Deployment', 'dev');
+    store.replace('Deployment', [obj('Deployment', 'dev', 'web')]);
+    await expect(pending.then((l) => l.length)).resolves.toBe(1);
+
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list helmreleases.', { kind: 'HelmRelease' });
+    store.setStatus('HelmRelease', { error: forbidden });
+    await expect(reader.get('HelmRelease', 'dev', 'x')).rejects.toBe(forbidden);
+
+    const controller = new AbortController();
+    const waiting = reader.list('Kustomization', 'dev', { signal: controller.signal });
+    controller.abort(new Error('deadline'));
+    await expect(waiting).rejects.toThrow('deadline');
+  });
+
+  it('reports staleness and the oldest sync time', () => {
+    const store = new ObjectStore(['ConfigMap', 'Deployment']);
+    store.replace('ConfigMap', [], 1000);
+    expect(store.freshness()).toEqual({ stale: false, lastSyncAt: null, staleKinds: [] });
+    store.replace('Deployment', [], 2000);
+    expect(store.freshness()).toEqual({ stale: false, lastSyncAt: 1000, staleKinds: [] });
+    store.setStatus('Deployment', { stale: true });
+    expect(store.freshness()).toEqual({ stale: true, lastSyncAt: 1000, staleKinds: ['Deployment'] });
+    expect(store.stats()).toEqual({ objects: { ConfigMap: 0, Deployment: 0 }, watchRestarts: { ConfigMap: 0, Deployment: 0 }, lastSyncAt: { ConfigMap: 1000, Deployment: 2000 } });
+  });
+});
