@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { alias: [graphqlAsNodeResolvesIt] },
   test: {
     include: ['test/browser/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 25_000,
     hookTimeout: 120_000,
     fileParallelism: false,
     globalSetup: ['test/browser/build-page.ts'],

@@ -51,7 +51,7 @@ describe('the pipeline page with --auth token', () => {
 
       await page.getByLabel('Bearer token').fill(TOKEN);
       await page.getByRole('button', { name: 'Use token' }).click();
-      await page.locator('div.stage').first().waitFor();
+      await page.locator('div.stage').first().waitFor({ timeout: 10_000 });
       expect(await page.locator('div.stage[data-stage="dev"] article.card').count()).toBe(2);
       // team-a may not read prod: that stage says so, in place.
       expect(await page.locator('div.stage[data-stage="prod"] .error-note').innerText()).toContain('FORBIDDEN');
@@ -63,8 +63,8 @@ describe('the pipeline page with --auth token', () => {
 
       // A reload keeps the token (same tab); "Forget token" drops it and the 401 state is back.
       await page.reload();
-      await page.locator('div.stage').first().waitFor();
-      await page.getByRole('button', { name: 'Forget token' }).click();
+      await page.locator('div.stage').first().waitFor({ timeout: 10_000 });
+      await page.getByRole('button', { name: 'Forget token' }).click({ timeout: 10_000 });
       await expect.poll(() => alert.innerText().catch(() => '')).toContain('401 Unauthenticated');
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
       expect(unexpected(problems)).toEqual([]);

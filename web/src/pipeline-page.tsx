@@ -1,11 +1,12 @@
 import { errorsAt, type ApiError } from './api';
 import { ErrorNote } from './error-note';
 import type { Approach, PipelineViewFragment } from './gql/graphql';
-import { PipelinePageQuery } from './queries';
+import { LiveState } from './live-state';
+import { useSubscription, type Connection } from './live';
+import { PipelineLiveSubscription } from './queries';
 import { Diagnostics } from './diagnostics';
 import { ReleaseCard } from './release-card';
 import { HEALTH, HealthPill } from './status';
-import { useQuery } from './use-query';
 
 type Stage = PipelineViewFragment['stages'][number];
 
@@ -16,23 +17,23 @@ interface Props {
   onUnauthenticated: (message: string) => void;
 }
 
-/** One pipeline: its stages as columns in order, each stage's releases as cards. */
+/** One pipeline, live: its stages as columns in order, each stage's releases as cards. */
 export function PipelinePage({ approach, namespace, name, onUnauthenticated }: Props) {
-  const state = useQuery(PipelinePageQuery, { approach, namespace, name }, onUnauthenticated);
+  const { connection, result } = useSubscription(PipelineLiveSubscription, { approach, namespace, name }, onUnauthenticated);
   const title = `${namespace}/${name}`;
-  if (state.status === 'loading') {
+  if (!result) {
+    if (connection.state === 'failed') return <Failed title={title} errors={[{ message: connection.message }]} />;
     return (
       <section aria-labelledby="pipeline-title">
         <h1 id="pipeline-title">{title}</h1>
-        <p aria-live="polite">Loading…</p>
+        <p aria-live="polite">Connecting…</p>
       </section>
     );
   }
-  if (state.status === 'failed') return <Failed title={title} errors={[{ message: state.message }]} />;
-  const { data, errors } = state.result;
-  const pipeline = data?.pipeline;
-  if (!pipeline) return <Failed title={title} errors={errors} />;
-  return <PipelineView pipeline={pipeline} errors={errors} />;
+  const pipeline = result.data?.pipeline;
+  // The last event is null, with its error, when the pipeline went away or became unreadable.
+  if (!pipeline) return <Failed title={title} errors={result.errors} />;
+  return <PipelineView pipeline={pipeline} errors={result.errors} connection={connection} />;
 }
 
 function Failed({ title, errors }: { title: string; errors: Pick<ApiError, 'message' | 'extensions'>[] }) {
@@ -47,7 +48,7 @@ function Failed({ title, errors }: { title: string; errors: Pick<ApiError, 'mess
   );
 }
 
-export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragment; errors: ApiError[] }) {
+export function PipelineView({ pipeline, errors, connection }: { pipeline: PipelineViewFragment; errors: ApiError[]; connection: Connection }) {
   const base = ['pipeline', 'stages'];
   const at = (path: (string | number)[]) => errorsAt(errors, path);
   const columns = pipeline.stages.map((stage, i) => (
@@ -66,6 +67,7 @@ export function PipelineView({ pipeline, errors }: { pipeline: PipelineViewFragm
       <div class="pipeline-head">
         <h1 id="pipeline-title">{pipeline.name}</h1>
         <HealthPill health={pipeline.health} reason={pipeline.healthReason.message} />
+        <LiveState connection={connection} freshness={pipeline.freshness} />
         <dl class="facts">
           <div>
             <dt>Approach</dt>

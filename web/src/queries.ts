@@ -20,8 +20,10 @@ export const PipelineListQuery = graphql(`
   }
 `);
 
-export const PipelinePageQuery = graphql(`
-  query PipelinePage($approach: Approach!, $name: String!, $namespace: String!) {
+// The pipeline page is one subscription: the server sends the pipeline at once, then again on
+// every change (graphql-sse over this server's /graphql). No query, no polling.
+export const PipelineLiveSubscription = graphql(`
+  subscription PipelineLive($approach: Approach!, $name: String!, $namespace: String!) {
     pipeline(approach: $approach, name: $name, namespace: $namespace) {
       ...PipelineView
     }
@@ -42,6 +44,11 @@ export const PipelineViewFragment = graphql(`
     health
     healthReason {
       message
+    }
+    freshness {
+      stale
+      lastSyncAt
+      staleKinds
     }
     diagnostics {
       code
