@@ -134,45 +134,45 @@ function StageColumn({ stage, upstream, path, at }: { stage: Stage; upstream: St
   return (
     <li class={`stage-slot${upstream ? '' : ' first'}`} data-stage-slot={stage.name}>
       {upstream && <Behind stage={stage} upstream={upstream} errors={at([...path, 'behind'])} />}
-    <div class={`stage stage-${HEALTH[stage.health].className}`} role="group" aria-labelledby={headingId} data-stage={stage.name}>
-      <h2 id={headingId}>
-        <span class="order">{stage.order}.</span> {stage.name}
-      </h2>
-      <HealthPill health={stage.health} reason={stage.healthReason.message} />
-      <p class="stage-meta">
-        namespace <code>{stage.namespace}</code>
-        {stage.cluster && (
-          <>
-            {' '}
-            · cluster <code>{stage.cluster}</code>
-          </>
-        )}
-      </p>
-      {stage.releases === null ? (
-        <ErrorNote title="This stage could not be read" errors={stageErrors.length ? stageErrors : [{ message: 'No releases were returned for this stage.' }]} />
-      ) : stage.releases.length === 0 ? (
-        <p class="empty">No releases in this stage.</p>
-      ) : (
-        <ul class="releases">
-          {stage.releases.map((release, j) => {
-            const releasePath = [...path, 'releases', j];
-            if (release === null) {
-              const errs = at(releasePath);
+      <div class={`stage stage-${HEALTH[stage.health].className}`} role="group" aria-labelledby={headingId} data-stage={stage.name}>
+        <h2 id={headingId}>
+          <span class="order">{stage.order}.</span> {stage.name}
+        </h2>
+        <HealthPill health={stage.health} reason={stage.healthReason.message} />
+        <p class="stage-meta">
+          namespace <code>{stage.namespace}</code>
+          {stage.cluster && (
+            <>
+              {' '}
+              · cluster <code>{stage.cluster}</code>
+            </>
+          )}
+        </p>
+        {stage.releases === null ? (
+          <ErrorNote title="This stage could not be read" errors={stageErrors.length ? stageErrors : [{ message: 'No releases were returned for this stage.' }]} />
+        ) : stage.releases.length === 0 ? (
+          <p class="empty">No releases in this stage.</p>
+        ) : (
+          <ul class="releases">
+            {stage.releases.map((release, j) => {
+              const releasePath = [...path, 'releases', j];
+              if (release === null) {
+                const errs = at(releasePath);
+                return (
+                  <li key={`missing-${j}`} class="card card-error" data-release-error={errs[0]?.extensions?.code ?? 'unknown'}>
+                    <ErrorNote title="This release could not be read" errors={errs.length ? errs : [{ message: 'This release could not be read.' }]} />
+                  </li>
+                );
+              }
               return (
-                <li key={`missing-${j}`} class="card card-error" data-release-error={errs[0]?.extensions?.code ?? 'unknown'}>
-                  <ErrorNote title="This release could not be read" errors={errs.length ? errs : [{ message: 'This release could not be read.' }]} />
+                <li key={release.id}>
+                  <ReleaseCard release={release} workloadErrors={at([...releasePath, 'workloads'])} />
                 </li>
               );
-            }
-            return (
-              <li key={release.id}>
-                <ReleaseCard release={release} workloadErrors={at([...releasePath, 'workloads'])} />
-              </li>
-            );
-          })}
-        </ul>
-      )}
-    </div>
+            })}
+          </ul>
+        )}
+      </div>
     </li>
   );
 }
