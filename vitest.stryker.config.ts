@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: { alias: [graphqlAsNodeResolvesIt] },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**', 'dist/**', 'test/cli.test.ts', 'test/server.test.ts', 'test/demo-snapshot.test.ts', 'test/process/**'],
+    exclude: ['test/e2e/**', 'test/browser/**', 'node_modules/**', 'dist/**', 'test/cli.test.ts', 'test/server.test.ts', 'test/demo-snapshot.test.ts', 'test/process/**'],
     testTimeout: 20_000,
   },
 });
