@@ -21,9 +21,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 
-COPY tsconfig.json ./
+COPY tsconfig.json schema.graphql ./
 COPY src ./src
 COPY scripts ./scripts
+# The pipeline page: built into dist/web, its client generated from schema.graphql.
+COPY web ./web
 RUN npm run build
 
 # ---------------------------------------------------------------------------

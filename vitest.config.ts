@@ -9,12 +9,12 @@ const require = createRequire(import.meta.url);
 export const graphqlAsNodeResolvesIt = { find: /^graphql$/, replacement: require.resolve('graphql') };
 
 // The fast suite: unit tests beside the code and query-level tests in test/.
-// The e2e suite (a real kube-apiserver) has its own config and command.
+// The e2e suite (a real kube-apiserver) and the browser suite (chromium) have their own configs and commands.
 export default defineConfig({
   resolve: { alias: [graphqlAsNodeResolvesIt] },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
+    exclude: ['test/e2e/**', 'test/browser/**', 'node_modules/**', 'dist/**'],
     testTimeout: 20_000,
     globalSetup: ['test/support/build-once.ts'],
   },

@@ -41,6 +41,15 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     expect(error.message).toContain(`data.pipelines: ${expected}`);
   });
 
+  it.each([
+    ['a number', 42, 'data.pipelines: expected YAML text'],
+    ['empty', '', 'data.pipelines: expected one YAML document, got 0; data.pipelines: document: required'],
+    ['a list', '- a\n', 'data.pipelines: document: expected a mapping, got a list'],
+  ])('refuses a data.pipelines that is %s', async (_what, text, problems) => {
+    const error = await definitionError([configMap('cm', { pipelines: text as string })], 'CM', 'cm');
+    expect(error.message).toBe(`ConfigMap flux-system/cm is not a valid pipeline definition: ${problems}`);
+  });
+
   it('names the line of malformed YAML without quoting the source', async () => {
     const canary = 'canary-7f3a-do-not-echo';
     const error = await definitionError(cm(`stages:\n  - name: dev\n    namespace: [${canary}\n    order: 1\n`), 'CM', 'cm');
@@ -49,13 +58,14 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     expect(error.message).not.toContain(canary);
   });
 
-  it('rejects a billion-laughs document (aliases are off) in milliseconds', async () => {
+  // Speed is measured by `npm run bench`, not here: these pin that the documents are refused,
+  // and why, without the parser expanding or descending into them.
+  it('rejects a billion-laughs document (aliases are off)', async () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    const started = performance.now();
     const error = await definitionError(cm(lines.join('\n')), 'CM', 'cm');
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect(error.message).toContain('anchors and aliases are not allowed here');
+    expect(error.extensions).toMatchObject({ code: 'INVALID_PIPELINE_DEFINITION', kind: 'ConfigMap', name: 'cm' });
+    expect(error.message).toMatch(/^ConfigMap flux-system\/cm is not a valid pipeline definition: data\.pipelines: invalid YAML at line 1, column 1: anchors and aliases are not allowed here$/);
   });
 
   it.each([
@@ -63,11 +73,9 @@ describe('ConfigMap definitions are validated and reported precisely', () => {
     // Block nesting on the first line once got past the check and took the process down.
     ['block sequences on one line', `${'- '.repeat(20_000)}x`],
     ['explicit keys on one line', `${'? '.repeat(5000)}x`],
-  ])('rejects deeply nested %s in milliseconds, every time', async (_what, pipelines) => {
+  ])('rejects deeply nested %s, every time', async (_what, pipelines) => {
     for (let round = 0; round < 2; round++) {
-      const started = performance.now();
       const error = await definitionError(cm(pipelines), 'CM', 'cm');
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(error.message).toMatch(/data\.pipelines: invalid YAML at line 1, column \d+: document nests deeper than 32 levels/);
     }
   });
@@ -125,6 +133,102 @@ describe('Pipeline and PipelineStage definitions', () => {
     expect((await definitionError([dup], 'STAGE', 'p')).message).toContain('spec.environments[1].name: "dev" is used by more than one environment');
     const empty = pipelineObject('p', { environments: [] }, 'v1alpha3');
     expect((await definitionError([empty], 'STAGE', 'p')).message).toContain('spec.environments: expected at least 1 item, got 0');
+  });
+
+  const env = (stageRef: unknown, name: unknown = 'dev') => ({ name, stageRef });
+  const stagePipeline = (...environments: unknown[]) => pipelineObject('p', { environments }, 'v1alpha3');
+  const DNS_SUBDOMAIN = 'must be a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", starting and ending with a letter or digit)';
+  const DNS_LABEL = 'must be a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit)';
+
+  it.each([
+    [[env(undefined)], 'spec.environments[0].stageRef: required'],
+    [[env('ps-dev')], 'spec.environments[0].stageRef: expected a mapping, got "ps-dev"'],
+    [[env({ namespace: 'dev' })], 'spec.environments[0].stageRef.name: required'],
+    [[env({ name: 'ps-dev' })], 'spec.environments[0].stageRef.namespace: required'],
+    [[env({ name: 'Ps_Dev', namespace: 'dev' })], `spec.environments[0].stageRef.name: "Ps_Dev" ${DNS_SUBDOMAIN}`],
+    [[env({ name: '', namespace: 'dev' })], 'spec.environments[0].stageRef.name: "" must not be empty'],
+    [[env({ name: 'ps', namespace: 'team.dev' })], `spec.environments[0].stageRef.namespace: "team.dev" ${DNS_LABEL}`],
+    [[env({ name: 'ps', namespace: 'dev' }, 'Dev')], `spec.environments[0].name: "Dev" ${DNS_LABEL}`],
+    [[env({ name: 'ps', namespace: 'dev' }, null)], 'spec.environments[0].name: required'],
+    [[env({ name: 'ps', namespace: 'dev' }), 'qa'], 'spec.environments[1]: expected a mapping, got "qa"'],
+  ])('STAGE environments %j → %s', async (environments, problem) => {
+    const error = await definitionError([stagePipeline(...environments)], 'STAGE', 'p');
+    expect(error.extensions).toMatchObject({ code: 'INVALID_PIPELINE_DEFINITION', kind: 'Pipeline', namespace: 'flux-system', name: 'p' });
+    expect(error.message).toBe(`Pipeline flux-system/p is not a valid pipeline definition: ${problem}`);
+  });
+
+  it('refuses an environments list that is null', async () => {
+    const error = await definitionError([pipelineObject('p', { environments: null }, 'v1alpha3')], 'STAGE', 'p');
+    expect(error.message).toBe('Pipeline flux-system/p is not a valid pipeline definition: spec.environments: required');
+  });
+
+  it('refuses a PipelineStage without a spec, failing its stage', async () => {
+    const objects = [stagePipeline(env({ name: 's', namespace: 'dev' })), { ...pipelineStage('dev', 's', []), spec: undefined }];
+    const response = await clientFor(appFor(fixtureSource(objects))).query(QUERY, { approach: 'STAGE', name: 'p' });
+    expect(response.data!.pipeline.stages[0].releases).toBeNull();
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]!.message).toBe('PipelineStage dev/s is not a valid pipeline definition: spec: required');
+  });
+
+  it('accepts a stageRef name with dots (a subdomain, like every object name) and reads that PipelineStage', async () => {
+    const objects = [
+      stagePipeline(env({ name: 'ps.dev.v2', namespace: 'dev' })),
+      pipelineStage('dev', 'ps.dev.v2', [{ kind: 'Kustomization', name: 'app' }]),
+      kustomization('dev', 'app'),
+    ];
+    const response = await clientFor(appFor(fixtureSource(objects))).query(QUERY, { approach: 'STAGE', name: 'p' });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.pipeline).toEqual({ name: 'p', stages: [{ name: 'dev', order: 1, releases: [{ name: 'app' }] }] });
+  });
+
+  it('orders STAGE stages by list position, whatever their names', async () => {
+    const objects = [
+      stagePipeline(env({ name: 's', namespace: 'zz' }, 'zz'), env({ name: 's', namespace: 'aa' }, 'aa'), env({ name: 's', namespace: 'mm' }, 'mm')),
+      ...['zz', 'aa', 'mm'].map((ns) => pipelineStage(ns, 's', [])),
+    ];
+    const response = await clientFor(appFor(fixtureSource(objects))).query(QUERY, { approach: 'STAGE', name: 'p' });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.pipeline.stages).toEqual([
+      { name: 'zz', order: 1, releases: [] },
+      { name: 'aa', order: 2, releases: [] },
+      { name: 'mm', order: 3, releases: [] },
+    ]);
+  });
+
+  it.each([
+    ['a string', 'east-1', 'east-1'],
+    ['empty', '', null],
+    ['absent', undefined, null],
+  ])('reports a stage cluster that is %s as %j', async (_what, cluster, expected) => {
+    const objects = [pipelineObject('p', { stages: [{ name: 'dev', namespace: 'dev', order: 1, cluster }] })];
+    const response = await clientFor(appFor(fixtureSource(objects))).query('{ pipeline(approach: HYBRID, name: "p") { stages { cluster } } }');
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.pipeline.stages).toEqual([{ cluster: expected }]);
+  });
+
+  it('refuses a stage cluster that is not a string', async () => {
+    const error = await definitionError([pipelineObject('p', { stages: [{ name: 'dev', namespace: 'dev', order: 1, cluster: 7 }] })], 'HYBRID', 'p');
+    expect(error.message).toBe('Pipeline flux-system/p is not a valid pipeline definition: spec.stages[0].cluster: expected a string, got 7');
+  });
+
+  it.each([
+    [{ kind: 'Kustomization' }, 'spec.stages[0].releaseRefs[0].name: required'],
+    [{ name: 'app' }, 'spec.stages[0].releaseRefs[0].kind: required'],
+    [{ kind: 'Kustomization', name: 'App' }, `spec.stages[0].releaseRefs[0].name: "App" ${DNS_SUBDOMAIN}`],
+    [{ kind: 'Kustomization', name: 'app', namespace: 'Dev' }, `spec.stages[0].releaseRefs[0].namespace: "Dev" ${DNS_LABEL}`],
+    ['app', 'spec.stages[0].releaseRefs[0]: expected a mapping, got "app"'],
+  ])('CRD releaseRef %j → %s', async (ref, problem) => {
+    const pipeline = pipelineObject('p', { stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [ref] }] }, 'v1alpha2');
+    const error = await definitionError([pipeline], 'CRD', 'p');
+    expect(error.message).toBe(`Pipeline flux-system/p is not a valid pipeline definition: ${problem}`);
+  });
+
+  it('refuses a releaseRef listed twice, and accepts an explicit namespace equal to the stage\'s', async () => {
+    const twice = pipelineObject('p', {
+      stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'Kustomization', name: 'app', namespace: 'dev' }, { kind: 'Kustomization', name: 'app' }] }],
+    }, 'v1alpha2');
+    const error = await definitionError([twice], 'CRD', 'p');
+    expect(error.message).toBe('Pipeline flux-system/p is not a valid pipeline definition: spec.stages[0].releaseRefs[1]: Kustomization/app is listed more than once');
   });
 
   it('treats a stage list where only some stages carry releaseRefs as CRD and names the stage missing them', async () => {

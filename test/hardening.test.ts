@@ -12,7 +12,7 @@ import { createApp, type App } from '../src/server/create-app.js';
 import { CSRF_HEADER } from '../src/server/hardening.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { measureQuery } from '../src/server/query-cost.js';
-import { ALL_PIPELINES_QUERY, DEMO_PIPELINES, PIPELINE_QUERY } from './queries/demo-expectations.js';
+import { ALL_PIPELINES_QUERY, DEMO_LIST_CALLS, DEMO_PIPELINES, PIPELINE_QUERY } from './queries/demo-expectations.js';
 import { demoSource } from './support/demo-app.js';
 import { clientFor, expectNoErrors, type GraphQLResponse } from './support/graphql-client.js';
 import { runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
@@ -80,6 +80,14 @@ function hangingSource(): RecordingSource {
   );
 }
 
+/** The reads a request made, as "<kind> <namespace or *>", sorted. */
+const readsOf = (source: RecordingSource) => source.calls.map((c) => `${c.kind} ${c.namespace ?? '*'}`).sort();
+/** Listing every pipeline reads the definition kinds across all namespaces, once each. */
+const LISTING_READS = ['ConfigMap *', 'Pipeline *'];
+/** ...plus, for every stage's releases and workloads, each kind in each stage namespace once. */
+const ALL_PIPELINES_READS = [...LISTING_READS, ...DEMO_LIST_CALLS.filter((c) => !c.endsWith(' flux-system'))].sort();
+const ALIASED_READS = ['ConfigMap *'];
+
 const silent = createLogger('silent');
 const appWith = (source: ClusterSource, limits: GraphQLLimits = DEFAULT_LIMITS): App => createApp({ source, logger: silent, limits });
 
@@ -143,7 +151,7 @@ describe('query depth', () => {
     const data = expectNoErrors(await clientFor(app).query('{ pipelines { stages { name } } }'));
     expect(data.pipelines).toHaveLength(DEMO_PIPELINES.length);
     expect(data.pipelines[0].stages.map((s: any) => s.name)).toEqual(['dev', 'staging', 'prod']);
-    expect(source.calls.length).toBeGreaterThan(0);
+    expect(readsOf(source)).toEqual(LISTING_READS);
   });
 });
 
@@ -216,7 +224,7 @@ describe('query complexity', () => {
       expect(data.pipelines.map((p: any) => `${p.approach} ${p.name}`).sort()).toEqual(
         DEMO_PIPELINES.map((p) => `${p.approach} ${p.name}`).sort(),
       );
-      expect(source.calls.length).toBeGreaterThan(0);
+      expect(readsOf(source)).toEqual(ALL_PIPELINES_READS);
     });
 
     /** Fragment F0 spreads F1 twice, F1 spreads F2 twice, ...: 2^(n-1) uses of the last one. */
@@ -238,15 +246,18 @@ describe('query complexity', () => {
 
     // Each fragment spreads the next twice: priced naively that is O(2^n) work during
     // validation, before any limit is compared. Fragments are priced once, so it is refused fast.
+    // With 60 fragments, pricing each use would take 2^59 steps: it would never finish, and
+    // the test's own timeout is the (generous) ceiling. No wall-clock bound needed.
     it('rejects a nested-fragment blow-up without spending exponential time pricing it', async () => {
       // Over the default fragment limit (16), which would refuse it before pricing.
       const manyFragments = appWith(source, { ...DEFAULT_LIMITS, maxFragments: 64 });
-      expectNoErrors(await clientFor(manyFragments).query('{ __typename }')); // warm up
-      const started = performance.now();
-      const response = await clientFor(manyFragments).query(doublingFragments(22));
-      const elapsedMs = performance.now() - started;
-      expect(onlyError(response).extensions?.code).toBe('QUERY_TOO_COMPLEX');
-      expect(elapsedMs).toBeLessThan(500);
+      const document = doublingFragments(60);
+      source.reset();
+      const response = await clientFor(manyFragments).query(document);
+      const error = onlyError(response);
+      expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: DEFAULT_LIMITS.maxComplexity });
+      expect(error.extensions!.actual).toBe(measureQuery(schema, parse(document)).complexity);
+      expect(source.calls).toEqual([]);
     });
   });
 });
@@ -282,7 +293,8 @@ describe('aliases', () => {
     const data = expectNoErrors(await clientFor(app).query(aliased(20)));
     expect(Object.keys(data)).toHaveLength(20);
     expect(data.a19).toEqual([{ name: 'example-pipeline' }]);
-    expect(source.calls.length).toBeGreaterThan(0);
+    // Twenty aliases of one field share the request's loaders: one read, not twenty.
+    expect(readsOf(source)).toEqual(ALIASED_READS);
   });
 });
 
@@ -433,7 +445,7 @@ describe('CSRF prevention', () => {
     const allowed = await app.fetch(url, { headers: { [CSRF_HEADER]: '1' } });
     expect(allowed.status).toBe(200);
     expect((await allowed.json()).data.pipelines).toHaveLength(DEMO_PIPELINES.length);
-    expect(source.calls.length).toBeGreaterThan(0);
+    expect(readsOf(source)).toEqual(LISTING_READS);
   });
 
   it('still serves the GraphiQL page to a plain GET for HTML', async () => {
@@ -451,7 +463,7 @@ describe('CSRF prevention', () => {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.pipelines).toHaveLength(DEMO_PIPELINES.length);
-    expect(source.calls.length).toBeGreaterThan(0);
+    expect(readsOf(source)).toEqual(LISTING_READS);
   });
 });
 
@@ -572,10 +584,8 @@ describe('query deadline and cancellation', () => {
     const app = appWith(source, { ...DEFAULT_LIMITS, queryTimeoutMs: 300 });
     const started = performance.now();
     const response = await clientFor(app).query(PIPELINE);
-    const elapsedMs = performance.now() - started;
-
-    expect(elapsedMs).toBeGreaterThanOrEqual(250);
-    expect(elapsedMs).toBeLessThan(3_000);
+    // Time is the behaviour here: not before the deadline. No upper bound: the test timeout is the ceiling.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(response.status).toBe(200);
     expect(response.data).toEqual({ pipeline: null });
     expect(response.errors).toHaveLength(1);
@@ -610,7 +620,7 @@ describe('query deadline and cancellation', () => {
     );
 
     await waitFor(() => source.calls.length > 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await turnsOfTheEventLoop(5);
     const signal = source.calls[0]!.signal!;
     expect(signal.aborted).toBe(false);
     controller.abort();
@@ -638,7 +648,7 @@ describe('query deadline and cancellation', () => {
 
       await waitFor(() => source.calls.length > 0);
       const signal = source.calls[0]!.signal!;
-      await new Promise((r) => setTimeout(r, 100));
+      await turnsOfTheEventLoop(5);
       expect(signal.aborted).toBe(false);
       request.destroy();
       await closed;
@@ -651,7 +661,13 @@ describe('query deadline and cancellation', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+/** Lets pending I/O callbacks and timers that are already due run, without a fixed sleep. */
+async function turnsOfTheEventLoop(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Polls with a generous ceiling: a loaded machine is slow, not wrong. */
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition}`);

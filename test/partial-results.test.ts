@@ -72,6 +72,7 @@ describe('partial results', () => {
       }),
       expect.objectContaining({
         path: ['pipeline', 'stages', 0, 'releases', 2],
+        message: 'GitRepository dev/repo: kind "GitRepository" is not supported; releaseRefs may name Kustomization or HelmRelease.',
         extensions: expect.objectContaining({ code: 'UNSUPPORTED_RELEASE_KIND', kind: 'GitRepository', namespace: 'dev', name: 'repo' }),
       }),
     ]);
@@ -88,9 +89,31 @@ describe('partial results', () => {
     expect(response.errors).toEqual([
       expect.objectContaining({
         path: ['pipeline', 'stages', 1, 'releases'],
+        message: 'Stage "staging" points at PipelineStage staging/ps-missing, which does not exist.',
         extensions: expect.objectContaining({ code: 'STAGE_NOT_FOUND', kind: 'PipelineStage', namespace: 'staging', name: 'ps-missing' }),
       }),
     ]);
+  });
+
+  it('treats HelmReleases as absent for label membership when helm-controller is not installed', async () => {
+    const notInstalled = new PipelineApiError('CRD_NOT_INSTALLED', 'The HelmRelease CRD is not installed in this cluster.', { kind: 'HelmRelease' });
+    const source = fixtureSource(world, { 'HelmRelease dev': notInstalled });
+    const response = await clientFor(appFor(source)).query(QUERY, { approach: 'HYBRID', name: 'labelled' });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.pipeline.stages[0].releases.map((r: any) => `${r.kind}/${r.name}`)).toEqual(['Kustomization/app']);
+  });
+
+  it('fails a listed release whose kind cannot be read at its own index, keeping its siblings', async () => {
+    const source = fixtureSource(world, { 'HelmRelease dev': forbidden('HelmRelease', 'dev') });
+    const response = await clientFor(appFor(source)).query(QUERY, { approach: 'CRD', name: 'refs-pipeline' });
+    expect(response.data!.pipeline.stages[0].releases).toEqual([null, null, null]);
+    expect(response.data!.pipeline.stages[1].releases).toEqual([{ kind: 'Kustomization', name: 'app', namespace: 'staging', workloads: [{ name: 'app' }] }]);
+    expect(response.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['pipeline', 'stages', 0, 'releases', 0], 'FORBIDDEN'],
+      [['pipeline', 'stages', 0, 'releases', 1], 'RELEASE_NOT_FOUND'],
+      [['pipeline', 'stages', 0, 'releases', 2], 'UNSUPPORTED_RELEASE_KIND'],
+    ]);
+    expect(response.errors![0]!.message).toBe('Not allowed to list HelmRelease in namespace "dev".');
   });
 
   it('reports a namespace the service may not read as FORBIDDEN on that stage only', async () => {

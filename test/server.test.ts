@@ -3,7 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
+import { eventually, runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
 
 describe('the server process on the demo snapshot', () => {
   let server: RunningServer;
@@ -52,8 +52,7 @@ describe('the server process on the demo snapshot', () => {
     expect(response.headers.get('x-request-id')).toBe('test-req-42');
     const body = (await response.json()) as any;
     expect(body.errors[0].extensions).toMatchObject({ code: 'PIPELINE_NOT_FOUND', requestId: 'test-req-42' });
-    await new Promise((r) => setTimeout(r, 100));
-    const line = server.logs().find((l) => l.requestId === 'test-req-42' && l.msg === 'request');
+    const line = await eventually(() => server.logs().find((l) => l.requestId === 'test-req-42' && l.msg === 'request'));
     expect(line).toMatchObject({ level: 'info', method: 'POST', path: '/graphql', status: 200, service: 'flux-pipelines-api' });
     expect(typeof line!.durationMs).toBe('number');
   });
@@ -110,12 +109,13 @@ describe('server lifecycle', () => {
         res.on('end', resolve);
       }).on('error', reject),
     );
-    const started = Date.now();
     const finished = await server.stop();
     agent.destroy();
     expect(finished.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(server.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']));
+    const messages = server.logs().map((l) => l.msg);
+    expect(messages).toEqual(expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']));
+    // The idle keep-alive connection was closed at once, not held until the grace period forced it.
+    expect(messages).not.toContain('grace period over: closing remaining connections');
   });
 
   it('refuses a snapshot that is not valid YAML: names file and line, exits non-zero', async () => {

@@ -19,6 +19,7 @@ export const cmApproach: ApproachDefinition = {
   accepts: (object) => object.data !== undefined && object.data !== null && CM_DATA_KEY in object.data,
   decode(object) {
     const fields = new FieldReader(`data.${CM_DATA_KEY}`);
+    // Stryker disable next-line OptionalChaining: equivalent, decode runs only on what accepts(), which needs data
     const text = object.data?.[CM_DATA_KEY];
     let stagesRaw: unknown;
     if (typeof text !== 'string') {
@@ -30,10 +31,12 @@ export const cmApproach: ApproachDefinition = {
         const root = fields.record(documents[0]?.value, 'document');
         stagesRaw = root?.stages;
       } catch (e) {
+        // Stryker disable next-line ConditionalExpression: equivalent, parseYamlDocuments throws nothing else
         if (!(e instanceof YamlParseError)) throw e;
         fields.problem('', `invalid YAML at ${formatYamlProblem(e.problem)}`);
       }
     }
+    // Stryker disable next-line ObjectLiteral,ArrayDeclaration: equivalent, refs defaults to off and the [] is never used (problems throw below)
     const stages = fields.problems.length === 0 ? readStageList(fields, stagesRaw, 'stages', { refs: false }) : [];
     const nameFields = new FieldReader();
     const membership = labelMembership(nameFields, object.metadata.name, 'metadata.name');

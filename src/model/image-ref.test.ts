@@ -25,6 +25,19 @@ describe('parseImageRef', () => {
     expect(parseImageRef(reference)).toEqual({ reference, repository, tag, digest });
   });
 
+  it('trims surrounding whitespace from the reference', () => {
+    expect(parseImageRef('  app:1.0 \n')).toEqual({ reference: 'app:1.0', repository: 'app', tag: '1.0', digest: null });
+  });
+
+  it('keeps what is not a valid tag in the repository', () => {
+    expect(parseImageRef('app:-bad')).toEqual({ reference: 'app:-bad', repository: 'app:-bad', tag: null, digest: null });
+  });
+
+  it('reads a digest at the very start (no repository)', () => {
+    const digest = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    expect(parseImageRef(`@${digest}`)).toEqual({ reference: `@${digest}`, repository: '', tag: null, digest });
+  });
+
   it('does not read the part after a registry port as a tag when the path has no tag', () => {
     // The POC's split(":")[1] would have answered "5000/app".
     expect(parseImageRef('host:5000/app').tag).toBeNull();

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
 import { ClusterLoaders } from '../cluster/loaders.js';
@@ -39,6 +40,20 @@ query ExamplePipeline {
   }
 }
 `;
+
+/**
+ * `query` (read by Yoga's GraphiQL page, though not in its option type) and not only
+ * `defaultQuery`: GraphiQL 5 restores its tabs from localStorage and, when no initial query is
+ * given, opens a new empty tab beside them, so every visit after the first showed a blank editor
+ * and running it answered "Unexpected <EOF>". With the example as the initial query the restored
+ * tab holding it is selected instead; edits survive a reload through the `?query=` GraphiQL keeps
+ * in the address.
+ */
+const GRAPHIQL_OPTIONS: GraphiQLOptions & { query: string } = {
+  title: 'flux-pipelines-api',
+  defaultQuery: EXAMPLE_QUERY,
+  query: EXAMPLE_QUERY,
+};
 
 export interface AppOptions {
   source: ClusterSource;
@@ -194,7 +209,10 @@ export function createApp({
     // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
     cors: false,
     logging: false,
-    graphiql: limits.introspection ? { title: 'flux-pipelines-api', defaultQuery: EXAMPLE_QUERY, ...graphiqlHeaders } : false,
+    graphiql: limits.introspection ? { ...GRAPHIQL_OPTIONS, ...graphiqlHeaders } : false,
+    // GraphiQL with every script, style and editor worker inlined: Yoga's default page loads
+    // them from a CDN and stays blank on a machine without internet.
+    renderGraphiQL,
     // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
     parserAndValidationCache: false,
     // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).

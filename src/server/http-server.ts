@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { countError, countRefusal, renderMetrics, trackConnection } from '../metrics.js';
 import type { App } from './create-app.js';
 import { inRequestScope, REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { serveWebPage } from './web-assets.js';
 
 export interface HttpServerOptions {
   app: App;
@@ -169,11 +170,7 @@ export function createHttpServer({ app, source, logger, isDraining, maxBodyBytes
       });
       return;
     }
-    if (path === '/') {
-      res.writeHead(302, { location: '/graphql' });
-      res.end();
-      return;
-    }
+    if (serveWebPage(req, res, path ?? '/')) return;
     if (req.method === 'POST') {
       // Node's parser holds a body to its declared length, so checking the header bounds the read.
       const length = req.headers['content-length'];

@@ -13,13 +13,92 @@ export const DEMO_PIPELINES = [
   { approach: 'CM', name: 'example-pipeline' },
 ] as const;
 
+/** Per environment: the chart version, and what Helm recorded for the last (install or upgrade) action. */
 const ENVIRONMENTS = [
-  { name: 'dev', order: 1, version: '6.1.8' },
-  { name: 'staging', order: 2, version: '6.1.7' },
-  { name: 'prod', order: 3, version: '6.1.6' },
+  { name: 'dev', order: 1, version: '6.1.8', helm: { revision: 3, action: 'upgrade', reason: 'UpgradeSucceeded', at: '2026-03-05T10:15:49Z' } },
+  { name: 'staging', order: 2, version: '6.1.7', helm: { revision: 2, action: 'upgrade', reason: 'UpgradeSucceeded', at: '2026-03-04T16:44:30Z' } },
+  { name: 'prod', order: 3, version: '6.1.6', helm: { revision: 1, action: 'install', reason: 'InstallSucceeded', at: '2026-03-02T09:00:53Z' } },
 ];
+type Environment = (typeof ENVIRONMENTS)[number];
 const GIT_REVISION = 'main@sha1:a3d3d72b3cd4ab17396227ea4581fa40a4f6dad5';
 const IMAGE = 'ghcr.io/stefanprodan/podinfo';
+
+/** A demo Deployment: one ready replica of podinfo at the environment's version. */
+const demoWorkload = (env: Environment, name: string, container: string) => ({
+  id: `Deployment:${env.name}/${name}`,
+  kind: 'Deployment',
+  name,
+  namespace: env.name,
+  replicas: 1,
+  readyReplicas: 1,
+  updatedReplicas: 1,
+  availableReplicas: 1,
+  images: [
+    {
+      id: `Deployment:${env.name}/${name}:container:${container}`,
+      container,
+      init: false,
+      reference: `${IMAGE}:${env.version}`,
+      repository: IMAGE,
+      tag: env.version,
+      digest: null,
+    },
+  ],
+});
+
+/** Every field PIPELINE_QUERY selects on the demo Kustomization of an environment. */
+const demoKustomization = (env: Environment) => ({
+  __typename: 'Kustomization',
+  id: `Kustomization:${env.name}/${env.name}`,
+  kind: 'Kustomization',
+  name: env.name,
+  namespace: env.name,
+  apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+  ready: true,
+  readyStatus: 'True',
+  readyReason: 'ReconciliationSucceeded',
+  readyMessage: `Applied revision: ${GIT_REVISION}`,
+  readyTransitionTime: '2026-03-02T09:00:17Z',
+  suspended: false,
+  revision: GIT_REVISION,
+  lastAttemptedRevision: GIT_REVISION,
+  version: GIT_REVISION,
+  path: `./demo/apps/overlays/${env.name}`,
+  targetNamespace: env.name,
+  sourceRef: {
+    id: 'GitRepository:flux-system/flux-pipelines-demo',
+    kind: 'GitRepository',
+    name: 'flux-pipelines-demo',
+    namespace: 'flux-system',
+  },
+  workloads: [demoWorkload(env, 'podinfo', 'podinfod'), demoWorkload(env, 'podinfo-2', 'podinfod')],
+});
+
+/** Every field PIPELINE_QUERY selects on the demo HelmRelease of an environment. */
+const demoHelmRelease = (env: Environment) => ({
+  __typename: 'HelmRelease',
+  id: `HelmRelease:${env.name}/podinfo-pipeline-helm`,
+  kind: 'HelmRelease',
+  name: 'podinfo-pipeline-helm',
+  namespace: env.name,
+  apiVersion: 'helm.toolkit.fluxcd.io/v2',
+  ready: true,
+  readyStatus: 'True',
+  readyReason: env.helm.reason,
+  readyMessage: `Helm ${env.helm.action} succeeded for release ${env.name}/podinfo-pipeline-helm.v${env.helm.revision} with chart podinfo@${env.version}`,
+  readyTransitionTime: env.helm.at,
+  suspended: false,
+  revision: env.version,
+  lastAttemptedRevision: env.version,
+  version: env.version,
+  chartName: 'podinfo',
+  chartVersion: env.version,
+  desiredChartVersion: env.version,
+  appVersion: env.version,
+  helmRevision: env.helm.revision,
+  releaseName: 'podinfo-pipeline-helm',
+  workloads: [demoWorkload(env, 'podinfo-pipeline-helm', 'podinfo')],
+});
 
 export const PIPELINE_QUERY = `query Pipeline($approach: Approach!, $name: String!, $namespace: String) {
   pipeline(approach: $approach, name: $name, namespace: $namespace) {
@@ -78,62 +157,26 @@ export function defineDemoQuerySuite(label: string, client: () => GraphQLClient)
 
       it('has the three stages in order, each bound to its namespace', async () => {
         const pipeline = await fetchPipeline();
-        expect(pipeline).toMatchObject({ name, namespace: 'flux-system', approach });
-        expect(pipeline.definedBy).toMatchObject({ kind: approach === 'CM' ? 'ConfigMap' : 'Pipeline', namespace: 'flux-system', name });
+        const kind = approach === 'CM' ? 'ConfigMap' : 'Pipeline';
+        expect(pipeline).toMatchObject({ id: `Pipeline:${approach}:flux-system/${name}`, name, namespace: 'flux-system', approach });
+        expect(pipeline.definedBy).toEqual({ id: `${kind}:flux-system/${name}`, kind, namespace: 'flux-system', name });
         expect(pipeline.stages.map((s: any) => [s.order, s.name, s.namespace, s.cluster])).toEqual(
           ENVIRONMENTS.map((e) => [e.order, e.name, e.name, null]),
         );
       });
 
-      it('shows per stage the Kustomization with both of its Deployments and the HelmRelease, at that stage\'s versions', async () => {
+      it('shows per stage the Kustomization with both of its Deployments and the HelmRelease, every selected field', async () => {
         const pipeline = await fetchPipeline();
         for (const [i, env] of ENVIRONMENTS.entries()) {
-          const releases: Release[] = pipeline.stages[i].releases;
+          const stage = pipeline.stages[i];
+          expect(stage.id).toBe(`Pipeline:${approach}:flux-system/${name}:stage:${env.name}`);
+          const releases: Release[] = stage.releases;
           expect(releases.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual([
             `HelmRelease/${env.name}/podinfo-pipeline-helm`,
             `Kustomization/${env.name}/${env.name}`,
           ]);
-
-          const kustomization = releases.find((r) => r.kind === 'Kustomization')!;
-          expect(kustomization).toMatchObject({
-            __typename: 'Kustomization',
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-            ready: true,
-            readyStatus: 'True',
-            readyReason: 'ReconciliationSucceeded',
-            suspended: false,
-            revision: GIT_REVISION,
-            version: GIT_REVISION,
-            path: `./demo/apps/overlays/${env.name}`,
-            targetNamespace: env.name,
-            sourceRef: { kind: 'GitRepository', name: 'flux-pipelines-demo', namespace: 'flux-system' },
-          });
-          expect(kustomization.readyTransitionTime).toMatch(/^2026-/);
-          expect(kustomization.workloads.map((w: any) => w.name)).toEqual(['podinfo', 'podinfo-2']);
-          for (const workload of kustomization.workloads) {
-            expect(workload).toMatchObject({ kind: 'Deployment', namespace: env.name, id: `Deployment:${env.name}/${workload.name}` });
-            expect(workload.readyReplicas).toBe(workload.replicas);
-            expect(workload.images).toEqual([
-              expect.objectContaining({ repository: IMAGE, tag: env.version, digest: null, init: false, reference: `${IMAGE}:${env.version}` }),
-            ]);
-          }
-
-          const helm = releases.find((r) => r.kind === 'HelmRelease')!;
-          expect(helm).toMatchObject({
-            __typename: 'HelmRelease',
-            apiVersion: 'helm.toolkit.fluxcd.io/v2',
-            ready: true,
-            chartName: 'podinfo',
-            chartVersion: env.version,
-            desiredChartVersion: env.version,
-            version: env.version,
-            revision: env.version,
-            appVersion: env.version,
-          });
-          expect(helm.helmRevision).toBeGreaterThanOrEqual(1);
-          expect(helm.workloads.map((w: any) => [w.name, w.images.map((img: any) => img.tag)])).toEqual([
-            ['podinfo-pipeline-helm', [env.version]],
-          ]);
+          expect(releases.find((r) => r.kind === 'Kustomization')).toEqual(demoKustomization(env));
+          expect(releases.find((r) => r.kind === 'HelmRelease')).toEqual(demoHelmRelease(env));
         }
       });
 
@@ -153,11 +196,36 @@ export function defineDemoQuerySuite(label: string, client: () => GraphQLClient)
       });
     });
 
-    it('lists all four approaches\' pipelines when no approach is given', async () => {
+    it('lists all four approaches\' pipelines when no approach is given, every selected field', async () => {
       const data = expectNoErrors(await client().query(ALL_PIPELINES_QUERY));
       expect(data.pipelines.map((p: any) => `${p.approach} ${p.name}`).sort()).toEqual(
         DEMO_PIPELINES.map((p) => `${p.approach} ${p.name}`).sort(),
       );
+      for (const { approach, name } of DEMO_PIPELINES) {
+        const id = `Pipeline:${approach}:flux-system/${name}`;
+        const listed = data.pipelines.find((p: any) => p.id === id);
+        expect(listed, id).toBeDefined();
+        // Releases in a stable order for comparison: the listing does not promise one.
+        const releases = (rs: any[]) => [...rs].sort((a, b) => a.id.localeCompare(b.id));
+        expect({ ...listed, stages: listed.stages.map((s: any) => ({ ...s, releases: releases(s.releases) })) }).toEqual({
+          id,
+          name,
+          namespace: 'flux-system',
+          approach,
+          stages: ENVIRONMENTS.map((env) => ({
+            id: `${id}:stage:${env.name}`,
+            name: env.name,
+            order: env.order,
+            releases: [demoHelmRelease(env), demoKustomization(env)].map((r) => ({
+              id: r.id,
+              name: r.name,
+              namespace: r.namespace,
+              version: r.version,
+              workloads: r.workloads.map((w) => ({ id: w.id, images: w.images.map((img) => ({ tag: img.tag })) })),
+            })),
+          })),
+        });
+      }
     });
 
     it.each(DEMO_PIPELINES)('lists only its own pipelines for approach $approach', async ({ approach, name }) => {

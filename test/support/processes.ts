@@ -52,7 +52,7 @@ export async function startServer(args: string[] = [], env: Record<string, strin
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, any>);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   let port: number | undefined;
   while (port === undefined) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${stderr}`);
@@ -70,4 +70,15 @@ export async function startServer(args: string[] = [], env: Record<string, strin
       return { code, signal, stdout, stderr };
     },
   };
+}
+
+/** Polls until `probe` returns something, with a generous ceiling (a loaded machine is slow, not wrong). */
+export async function eventually<T>(probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms: ${probe}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

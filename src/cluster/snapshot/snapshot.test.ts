@@ -1,6 +1,6 @@
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, parseSnapshotText, SnapshotError, streamSnapshotFile } from './load-snapshot.js';
 import { SnapshotReader } from './snapshot-source.js';
@@ -42,12 +42,73 @@ describe('snapshot files', () => {
     );
   });
 
+  it.each([
+    ['a list document', '- a\n', 'f.yaml:1: document 1 is not a mapping'],
+    ['a scalar document', 'just text\n', 'f.yaml:1: document 1 is not a mapping'],
+    ['no apiVersion', 'kind: ConfigMap\nmetadata: {name: x}\n', 'f.yaml:1: document 1 has no apiVersion'],
+    ['an empty apiVersion', 'apiVersion: ""\nkind: ConfigMap\nmetadata: {name: x}\n', 'f.yaml:1: document 1 has no apiVersion'],
+    ['a numeric apiVersion', 'apiVersion: 1\nkind: ConfigMap\nmetadata: {name: x}\n', 'f.yaml:1: document 1 has no apiVersion'],
+    ['an empty kind', 'apiVersion: v1\nkind: ""\nmetadata: {name: x}\n', 'f.yaml:1: document 1 has no kind'],
+    ['an empty name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ""}\n', 'f.yaml:1: document 1 (ConfigMap) has no metadata.name'],
+    ['metadata that is a list', 'apiVersion: v1\nkind: ConfigMap\nmetadata: [x]\n', 'f.yaml:1: document 1 (ConfigMap) has no metadata.name'],
+    ['a List whose items is not a list', 'apiVersion: v1\nkind: List\nitems: {a: 1}\n', 'f.yaml:1: document 1: items is not a list'],
+    ['a List with a bad item', 'apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n', 'f.yaml:1: document 1, items[0] has no apiVersion'],
+    ['a second document that is bad', `${cm('a', 'one')}---\n- x\n`, 'f.yaml:8: document 2 is not a mapping'],
+  ])('refuses %s, naming file, line and document', (_what, text, message) => {
+    expect(() => parseSnapshotText(text, 'f.yaml')).toThrow(SnapshotError);
+    expect(() => parseSnapshotText(text, 'f.yaml')).toThrow(message);
+    try {
+      parseSnapshotText(text, 'f.yaml');
+    } catch (error) {
+      expect((error as Error).message).toBe(message);
+      expect((error as Error).name).toBe('SnapshotError');
+    }
+  });
+
+  it('reads typed lists (ConfigMapList) and skips empty documents', () => {
+    const text = [
+      '---',
+      '~',
+      '---',
+      'apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: one, namespace: a}\n',
+      '---',
+      // A kind ending in "List" without items is an object like any other.
+      'apiVersion: example.com/v1\nkind: PlayList\nmetadata: {name: songs, namespace: a}\n',
+    ].join('\n');
+    expect(parseSnapshotText(text, 'f.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/one', 'PlayList/songs']);
+  });
+
+  it('names the file and line of invalid YAML exactly, without the parser\'s text', () => {
+    expect(() => parseSnapshotText(`${cm('a', 'one')}---\nkind: ConfigMap\nmetadata: [oops\n  name: x\n`, 'bad.yaml')).toThrow(
+      /^bad\.yaml:\d+: invalid YAML: [a-z ]+$/,
+    );
+  });
+
+  it('loads a single file, and refuses what is neither a file nor a directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snapshot-file-'));
+    const file = join(dir, 'one.yaml');
+    await writeFile(file, cm('a', 'one'));
+    const { objects, files } = await loadSnapshot(file);
+    expect(files).toEqual([file]);
+    expect(objects.map((o) => o.metadata.name)).toEqual(['one']);
+    await expect(loadSnapshot('/dev/null')).rejects.toThrow('/dev/null: not a file or directory');
+    await expect(loadSnapshot(join(file, 'below-a-file'))).rejects.toThrow(`${join(file, 'below-a-file')}: cannot read (ENOTDIR)`);
+  });
+
+  it('names a broken file by its path relative to the working directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snapshot-rel-'));
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\n');
+    await expect(loadSnapshot(dir)).rejects.toThrow(`${relative(process.cwd(), file)}:1: document 1 (ConfigMap) has no metadata.name`);
+  });
+
   it('loads every YAML file of a directory tree and ignores other files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'snapshot-'));
     await mkdir(join(dir, 'nested'));
     await writeFile(join(dir, 'a.yaml'), cm('a', 'one'));
     await writeFile(join(dir, 'nested', 'b.yml'), cm('b', 'two'));
-    await writeFile(join(dir, 'README.md'), '# not yaml: [');
+    await writeFile(join(dir, 'README.md'), 'not yaml: [');
+    await writeFile(join(dir, 'notes.txt'), 'kind: [');
     const { objects, files } = await loadSnapshot(dir);
     expect(files).toHaveLength(2);
     expect(objects.map((o) => o.metadata.name).sort()).toEqual(['one', 'two']);
@@ -59,6 +120,7 @@ describe('snapshot files', () => {
     );
     const empty = await mkdtemp(join(tmpdir(), 'snapshot-empty-'));
     await expect(loadSnapshot(empty)).rejects.toBeInstanceOf(SnapshotError);
+    await expect(loadSnapshot(empty)).rejects.toThrow(`${empty}: holds no .yaml or .yml files`);
   });
 });
 
