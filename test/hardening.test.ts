@@ -15,7 +15,7 @@ import { measureQuery } from '../src/server/query-cost.js';
 import { ALL_PIPELINES_QUERY, DEMO_LIST_CALLS, DEMO_PIPELINES, PIPELINE_QUERY } from './queries/demo-expectations.js';
 import { demoSource } from './support/demo-app.js';
 import { clientFor, expectNoErrors, type GraphQLResponse } from './support/graphql-client.js';
-import { runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
+import { eventually, runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
 
 /*
  * The service's request hardening: validation-time limits (depth, fan-out complexity,
@@ -619,13 +619,13 @@ describe('query deadline and cancellation', () => {
       () => undefined,
     );
 
-    await waitFor(() => source.calls.length > 0);
+    await eventually(() => source.calls.length > 0);
     await turnsOfTheEventLoop(5);
     const signal = source.calls[0]!.signal!;
     expect(signal.aborted).toBe(false);
     controller.abort();
     await outcome;
-    await waitFor(() => signal.aborted);
+    await eventually(() => signal.aborted);
     expect((signal.reason as Error).name).toBe('AbortError');
   });
 
@@ -646,13 +646,13 @@ describe('query deadline and cancellation', () => {
       request.on('error', () => {}); // the reset we cause below
       request.end(body);
 
-      await waitFor(() => source.calls.length > 0);
+      await eventually(() => source.calls.length > 0);
       const signal = source.calls[0]!.signal!;
       await turnsOfTheEventLoop(5);
       expect(signal.aborted).toBe(false);
       request.destroy();
       await closed;
-      await waitFor(() => signal.aborted);
+      await eventually(() => signal.aborted);
       expect((signal.reason as Error).name).toBe('AbortError');
     } finally {
       server.closeAllConnections();
@@ -666,14 +666,6 @@ async function turnsOfTheEventLoop(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 }
 
-/** Polls with a generous ceiling: a loaded machine is slow, not wrong. */
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('limit configuration', () => {
   const limitsOf = (argv: string[], env: Record<string, string> = {}) => (parseServerConfig(argv, env) as ServerConfig).limits;

@@ -17,7 +17,7 @@ import { useRequestMetrics } from '../src/server/hardening.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { demoSource } from './support/demo-app.js';
 import { clientAt } from './support/graphql-client.js';
-import { startServer, type RunningServer } from './support/processes.js';
+import { eventually, startServer, type RunningServer } from './support/processes.js';
 
 /*
  * Issue 7, outcome 4: Prometheus metrics at /metrics (prom-client). In-process over a real
@@ -220,8 +220,7 @@ describe('the open-subscriptions gauge, from Yoga\'s subscription results', () =
     expect(await gauge()).toBe(base + 1);
     controller.abort();
     await reader.cancel().catch(() => {});
-    const deadline = Date.now() + 5_000;
-    while ((await gauge()) !== base && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await eventually(async () => (await gauge()) === base);
     expect(await gauge()).toBe(base);
   });
 });

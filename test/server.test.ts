@@ -3,7 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
+import { eventually, freePort, runNode, SERVER_ENTRY, startServer, type RunningServer } from './support/processes.js';
 
 describe('the server process on the demo snapshot', () => {
   let server: RunningServer;
@@ -79,14 +79,6 @@ describe('the server process on the demo snapshot', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 describe('server lifecycle', () => {
   it('takes its port from PORT, and --port over PORT', async () => {

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { createHttpServer } from '../src/server/http-server.js';
+import { eventually } from './support/processes.js';
 
 const SUBSCRIPTION = `subscription Live($approach: Approach!, $name: String!) {
   pipeline(approach: $approach, name: $name) { name freshness { stale } stages { name releases { name version } } }
@@ -103,13 +104,12 @@ describe('subscription { pipeline }', () => {
     const event = (await sseEvents(refused).next()).value!;
     expect(event.data.errors[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
     controllers[0]!.abort();
-    let again;
-    for (let i = 0; i < 100; i++) {
-      again = (await sseEvents(await subscribe(app, { approach: 'CM', name: 'example-pipeline' }, controllers[1]!.signal)).next()).value!;
-      if (!again.data.errors) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(again!.data.data.pipeline.name).toBe('example-pipeline');
+    // The freed slot is seen asynchronously: retry until admitted, within a generous ceiling.
+    const again = await eventually(async () => {
+      const event = (await sseEvents(await subscribe(app, { approach: 'CM', name: 'example-pipeline' }, controllers[1]!.signal)).next()).value!;
+      return !event.data.errors && event;
+    });
+    expect(again.data.data.pipeline.name).toBe('example-pipeline');
     for (const c of controllers) c.abort();
   });
 
@@ -161,7 +161,7 @@ describe('subscriptions over a real HTTP server', () => {
       controller.abort();
     }
     // The server sees each disconnect asynchronously: wait for the last ones, within a ceiling.
-    for (let i = 0; i < 200 && source.store.listenerCount() > before; i++) await new Promise((r) => setTimeout(r, 25));
+    await eventually(() => source.store.listenerCount() <= before);
     expect(source.store.listenerCount()).toBe(before);
   }, 120_000);
 });

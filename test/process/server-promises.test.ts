@@ -6,19 +6,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CLI_ENTRY, eventually, ROOT, runNode, SERVER_ENTRY, startServer } from '../support/processes.js';
+import { CLI_ENTRY, eventually, freePort, ROOT, runNode, SERVER_ENTRY, startServer } from '../support/processes.js';
 
 const VARIED = 'test/fixtures/varied';
-
-/** A port nobody listens on right now (the kernel's choice), for servers that do not log their port. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 /** GET over a fresh connection; resolves with the status, or the connection error's code. */
 function get(url: string): Promise<number | string> {

@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_ENTRY = 'dist/src/main.js';
 export const CLI_ENTRY = 'dist/src/cli/main.js';
+
+/** A port nobody listens on right now (the kernel's choice), for servers started on a given port. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
 
 export interface Finished {
   code: number | null;
@@ -72,11 +83,15 @@ export async function startServer(args: string[] = [], env: Record<string, strin
   };
 }
 
-/** Polls until `probe` returns something, with a generous ceiling (a loaded machine is slow, not wrong). */
-export async function eventually<T>(probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls until `probe` (sync or async) returns something, with a generous ceiling (a loaded
+ * machine is slow, not wrong). The one polling helper of the fast suite: use it instead of
+ * a fixed sleep or a loop with its own small count.
+ */
+export async function eventually<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms: ${probe}`);
     await new Promise((r) => setTimeout(r, 20));
