@@ -172,6 +172,15 @@ describe('ResultCache', () => {
     expect(cache.get('k9', 1)).toEqual(result(9));
   });
 
+  it('counts its keys against the byte bound: variables the query never reads still make a key', () => {
+    // A small answer under a key holding ~60 KB of variables (what one request body allows):
+    // counting the answer alone let such entries grow far past the bound.
+    const cache = new ResultCache(200_000);
+    for (let i = 0; i < 100; i++) cache.set(`${i}\n${'v'.repeat(60_000)}`, 1, { data: { __typename: 'Query' } }, Infinity);
+    expect(cache.bytes).toBeLessThanOrEqual(200_000);
+    expect(cache.size).toBeLessThanOrEqual(2);
+  });
+
   it('serves nothing from an older generation, and nothing past its validity', () => {
     let now = 1_000;
     const cache = new ResultCache(1_000_000, () => now);

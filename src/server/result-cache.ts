@@ -71,7 +71,9 @@ export class ResultCache {
   set(key: string, generation: number, result: ExecutionResult, validUntil: number): void {
     if (generation < this.generation || validUntil <= this.now()) return;
     this.advance(generation);
-    const bytes = estimateBytes(result);
+    // The key counts too (two bytes a character at most): it holds the request's variables,
+    // which a query need not read, so a small answer may sit under a key of a whole body.
+    const bytes = estimateBytes(result) + 2 * key.length;
     // One answer may not push out most of the others.
     if (bytes > this.maxBytes / 2) return;
     const previous = this.entries.get(key);
