@@ -1,7 +1,7 @@
 // The query result cache, through the whole HTTP handling path (yoga.fetch): what may be
 // served again, and every change that must give a fresh answer. Reads are counted at the
 // reader interface; the source is the demo snapshot's own store.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSource } from '../src/cluster/create-source.js';
 import type { KubeObject } from '../src/cluster/kube-object.js';
 import type { ClusterReader, ClusterSource } from '../src/cluster/reader.js';
@@ -156,6 +156,65 @@ describe('query result cache (per-user access)', () => {
     expect((await h.as('alice')).errors).toBeUndefined();
     h.reviewer.revoke({ user: 'alice' }, ['helmreleases', 'kustomizations'], ['dev']);
     h.clock.now += 10_001;
+    const after = await h.as('alice');
+    expect(after.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+  });
+});
+
+// The harness above gives the access policy a clock of its own while the result cache reads
+// Date.now, so nothing is ever cached there. Here both read the one (faked) Date, as in
+// production: answers are cached, and the key must still keep callers apart.
+describe('query result cache (per-user access, one clock)', () => {
+  const ALL = ['pipelines', 'pipelinestages', 'configmaps', 'kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'];
+  const TOKENS = { alice: 'alice-token.abc', bob: 'bob-token.def', carolTeam: 'carol-team.ghi', carolAlone: 'carol-alone.jkl' };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function harness(ttlMs: number) {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-11-26T10:00:00Z'));
+    const reviewer = new FakeAccessReviewer();
+    reviewer.tokens.set(TOKENS.alice, { user: 'alice', groups: ['team-a'] });
+    reviewer.tokens.set(TOKENS.bob, { user: 'bob', groups: ['team-b'] });
+    // One user, two tokens: only the groups differ.
+    reviewer.tokens.set(TOKENS.carolTeam, { user: 'carol', groups: ['team-c'] });
+    reviewer.tokens.set(TOKENS.carolAlone, { user: 'carol', groups: [] });
+    reviewer.grant({ user: 'alice' }, ALL, ['flux-system', 'dev', 'staging', 'prod']);
+    reviewer.grant({ user: 'bob' }, ALL, ['flux-system']);
+    reviewer.grant({ group: 'team-c' }, ALL, ['']);
+    const source = counted((await createSource({ type: 'demo' })) as SnapshotSource);
+    const app = createApp({ source, logger: createLogger('silent'), access: appAccess({ mode: 'token', cacheTtlMs: ttlMs }, reviewer) });
+    const client = clientFor(app);
+    const as = (who: keyof typeof TOKENS) => client.query(QUERY, VARIABLES, { authorization: `Bearer ${TOKENS[who]}` });
+    return { reviewer, source, as };
+  }
+
+  it('serves a caller their own cached answer, and never another user\'s', async () => {
+    const h = await harness(60_000);
+    const alice = await h.as('alice');
+    expect(alice.errors).toBeUndefined();
+    const reads = h.source.reads();
+    expect(await h.as('alice')).toEqual(alice);
+    expect(h.source.reads()).toBe(reads); // served from the cache
+    const bob = await h.as('bob');
+    expect(bob.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+  });
+
+  it('keys answers by groups too: the same user without the granting group is refused', async () => {
+    const h = await harness(60_000);
+    expect((await h.as('carolTeam')).errors).toBeUndefined();
+    const alone = await h.as('carolAlone');
+    expect(alone.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+  });
+
+  it('stops serving a cached answer to a revoked caller once the access-review TTL has passed', async () => {
+    const h = await harness(10_000);
+    const before = await h.as('alice');
+    expect(before.errors).toBeUndefined();
+    h.reviewer.revoke({ user: 'alice' }, ['helmreleases', 'kustomizations'], ['dev']);
+    vi.setSystemTime(Date.now() + 10_001);
     const after = await h.as('alice');
     expect(after.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
   });
