@@ -1,5 +1,6 @@
 import { PipelineApiError } from '../errors.js';
 import type { TokenAuthenticator } from '../cluster/access/token-authenticator.js';
+import type { Identity } from '../cluster/reader.js';
 import type { Authentication, Authenticator } from './auth-plugin.js';
 
 const REALM = 'Bearer realm="flux-pipelines-api"';
@@ -25,8 +26,9 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
         const token = match[1]!;
         const identity = await tokens.authenticate(token);
         if (identity) {
-          // Held only in this closure, for as long as the request lives.
-          const recheck = async () => (await tokens.authenticate(token))?.user === identity.user;
+          // Held only in this closure, for as long as the request lives. The same user with
+          // other groups is another caller: the stream's reviews still ask with the old groups.
+          const recheck = async () => sameCaller(await tokens.authenticate(token), identity);
           return { identity, recheck };
         }
         return refused('The bearer token was not accepted by the Kubernetes API server (unknown, expired or revoked).', 'token rejected by TokenReview', `${REALM}, error="invalid_token"`);
@@ -40,4 +42,9 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
 
 function refused(message: string, reason: string, challenge: string): Authentication {
   return { refused: { status: 401, code: 'UNAUTHENTICATED', message, reason, challenge } };
+}
+
+function sameCaller(now: Identity | null, then: Identity): boolean {
+  const groups = (identity: Identity) => JSON.stringify([...new Set(identity.groups)].sort());
+  return now !== null && now.user === then.user && groups(now) === groups(then);
 }
