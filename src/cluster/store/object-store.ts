@@ -36,7 +36,8 @@ class KindTable {
   waiters = new Set<() => void>();
 }
 
-export const objectKey = (namespace: string | null | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+/** `namespace/name`, as one flat string (see indexKey): every table and index holds it. */
+export const objectKey = (namespace: string | null | undefined, name: string): string => [namespace ?? '', name].join('/');
 const keyOf = (o: KubeObject) => objectKey(o.metadata.namespace, o.metadata.name);
 
 /** Same object version: the API server's resourceVersion when there is one, else the content. */
