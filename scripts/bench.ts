@@ -27,6 +27,7 @@ import {
   percentile,
   query,
   rssMiB,
+  startBenchCluster,
   startNode,
   table,
   waitReady,
@@ -35,6 +36,7 @@ import {
   cpuSeconds,
   badAnswers,
   type LoadResult,
+  type BenchCluster,
   type LoadTarget,
   type Proc,
 } from './bench-support.js';
@@ -60,6 +62,7 @@ interface Options {
   skipDemo: boolean;
   skipFleet: boolean;
   skipList: boolean;
+  skipKube: boolean;
   serviceLogLevel: string;
 }
 
@@ -79,6 +82,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --fleet-dir DIR           where fleets are written and reused (default: under the OS temp dir)
   --json PATH               also write the figures as JSON to PATH
   --skip-demo, --skip-fleet, --skip-list   leave a part out
+  --skip-kube               leave out the two --source kube throughput cases (anonymous and
+                            --auth token), which start the e2e suite's kube-apiserver
   --service-log-level L     the service's --log-level (default info, as deployed; logs go to a file)
 `;
 
@@ -102,6 +107,7 @@ function parseOptions(argv: string[]): Options | null {
       'skip-demo': { type: 'boolean' },
       'skip-fleet': { type: 'boolean' },
       'skip-list': { type: 'boolean' },
+      'skip-kube': { type: 'boolean' },
       'service-log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -133,6 +139,7 @@ function parseOptions(argv: string[]): Options | null {
     skipDemo: values['skip-demo'] ?? false,
     skipFleet: values['skip-fleet'] ?? false,
     skipList: values['skip-list'] ?? false,
+    skipKube: values['skip-kube'] ?? false,
     serviceLogLevel: values['service-log-level'] ?? 'info',
   };
 }
@@ -254,16 +261,60 @@ const anonymousDemo: ThroughputCase = {
   },
 };
 
-/*
- * Issue 9 outcome 8 adds the authorized case here, as one more entry of THROUGHPUT_CASES:
- * its setup starts the e2e suite's API server (test/e2e/harness) with the demo applied,
- * the service with `--source kube --auth token`, makes a ServiceAccount token for one user,
- * sends one request to warm the TokenReview/SubjectAccessReview caches, and returns a target
- * with `headers: { authorization: 'Bearer …' }`. Add an anonymous `--source kube` case beside
- * it so the two differ only by the authorization. The rounds, rows and ratios follow from
- * the list; nothing else changes.
+/**
+ * The e2e suite's API server with the demo applied, started once for the kube cases (the
+ * first to need it starts it) and stopped after the throughput part. A failure to start is
+ * remembered and becomes every kube case's "not measured" reason.
  */
-const THROUGHPUT_CASES: ThroughputCase[] = [anonymousDemo];
+let benchCluster: Promise<BenchCluster> | null = null;
+const kubeCluster = (logDir: string) => (benchCluster ??= startBenchCluster(logDir));
+async function stopKubeCluster(): Promise<void> {
+  const running = benchCluster;
+  benchCluster = null;
+  if (running) await running.then((c) => c.stop(), () => undefined);
+}
+
+/**
+ * A `--source kube` case: the service reading the e2e API server with the deploy/
+ * ServiceAccount's rights (its watches synced before /readyz is 200), sent the same query.
+ * `token`: with `--auth token` and one user's bearer token, the review caches warmed by the
+ * first, checked answer (their 10 s TTL renews under load: one TokenReview and a few
+ * SubjectAccessReviews per 10 s, the rest cache hits).
+ */
+function kubeCase(name: string, auth: 'none' | 'token'): ThroughputCase {
+  return {
+    name,
+    async setup({ options, logDir }) {
+      let cluster: BenchCluster;
+      try {
+        cluster = await kubeCluster(logDir);
+      } catch (error) {
+        return { skipped: `the e2e API server did not start: ${(error as Error).message.split('\n')[0]}` };
+      }
+      const label = auth === 'none' ? 'service-kube' : 'service-kube-auth';
+      const args = ['--source', 'kube', '--kubeconfig', cluster.serviceKubeconfig, ...(auth === 'token' ? ['--auth', 'token'] : [])];
+      const service = await startService(label, args, [], options, logDir);
+      if (!('url' in service)) return { skipped: `service: ${service.reason}` };
+      record({ section: 'throughput', case: name, metric: 'start-up until /readyz 200', value: ms(service.startMs, 0), figure: service.startMs, unit: 'ms', target: '' });
+      return {
+        target: {
+          url: service.url,
+          queries: [readmeQuery('example-pipeline')],
+          verify: looksLikePipeline,
+          ...(auth === 'token' ? { headers: { authorization: `Bearer ${cluster.userToken}` } } : {}),
+        },
+        pid: service.proc.pid,
+        stop: () => service.proc.stop(),
+      };
+    },
+  };
+}
+
+/** Measured in this order, each in its own alternating rounds against bare Yoga. */
+const THROUGHPUT_CASES = (options: Options): ThroughputCase[] => [
+  anonymousDemo,
+  ...(options.skipKube ? [] : [kubeCase('anonymous, kube source', 'none'), kubeCase('one user, --auth token, kube source', 'token')]),
+];
 
 async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
   const { options } = ctx;
@@ -272,7 +323,7 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
   if (first.problem || JSON.stringify(first.body) !== HELLO_ANSWER) throw new Error(`bare Yoga answered wrongly: ${first.problem ?? JSON.stringify(first.body)}`);
 
   const ready: { name: string; target: LoadTarget; pid: number | null; stop(): Promise<void> }[] = [];
-  for (const c of THROUGHPUT_CASES) {
+  for (const c of THROUGHPUT_CASES(options)) {
     const set = await c.setup(ctx);
     if ('skipped' in set) {
       record({ section: 'throughput', case: c.name, metric: 'req/s vs bare Yoga', value: `not measured: ${set.skipped}`, figure: null, unit: '', target: '≥ 0.75' });
@@ -339,6 +390,7 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
       if (serviceCpu !== null && requests > 0 && bareRequests > 0 && bareCpu > 0) {
         const servicePer = (serviceCpu / requests) * 1000;
         const barePer = (bareCpu / bareRequests) * 1000;
+        cpuPerRequest.set(r.name, servicePer);
         record({
           section: 'throughput',
           case: r.name,
@@ -368,9 +420,29 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
       record({ section: 'throughput', case: 'bare Yoga { hello }', metric: 'req/s (all rounds)', value: rps.toFixed(0), figure: rps, unit: 'req/s', target: '' });
       record({ section: 'throughput', case: 'bare Yoga { hello }', metric: 'p50 / p99 (all rounds)', value: `${ms(percentile(bareLatencies, 50))} / ${ms(percentile(bareLatencies, 99))}`, figure: percentile(bareLatencies, 99), unit: 'ms (p99)', target: '' });
     }
+    authorizedVersusAnonymous();
   } finally {
     for (const r of ready) await r.stop();
+    await stopKubeCluster();
   }
+}
+
+/** CPU milliseconds the service spent per request, by case (from /proc). */
+const cpuPerRequest = new Map<string, number>();
+
+/** The cost of per-user access: the authorized kube case beside the anonymous one, from the rows above. */
+function authorizedVersusAnonymous(): void {
+  const anonymous = 'anonymous, kube source';
+  const authorized = 'one user, --auth token, kube source';
+  const rps = (c: string) => rows.find((r) => r.case === c && r.metric === 'service req/s (all rounds)')?.figure ?? null;
+  const rpsAuthorized = rps(authorized);
+  const rpsAnonymous = rps(anonymous);
+  if (rpsAuthorized === null || rpsAnonymous === null) return;
+  const cpuAuthorized = cpuPerRequest.get(authorized);
+  const cpuAnonymous = cpuPerRequest.get(anonymous);
+  const cpuPart = cpuAuthorized !== undefined && cpuAnonymous !== undefined ? `; CPU per request ${cpuAuthorized.toFixed(2)} / ${cpuAnonymous.toFixed(2)} ms = ${(cpuAuthorized / cpuAnonymous).toFixed(2)}` : '';
+  const ratio = rpsAuthorized / rpsAnonymous;
+  record({ section: 'throughput', case: 'authorized vs anonymous (kube)', metric: 'req/s authorized / anonymous', value: `${rpsAuthorized.toFixed(0)} / ${rpsAnonymous.toFixed(0)} = ${ratio.toFixed(2)}${cpuPart}`, figure: ratio, unit: 'ratio', target: '' });
 }
 
 // ---------------------------------------------------------------------------------------------

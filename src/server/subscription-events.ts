@@ -10,6 +10,17 @@ const carriesService = (payload: unknown): payload is LivePipelineEvent =>
   typeof payload === 'object' && payload !== null && 'service' in payload;
 
 /**
+ * What a re-check compares: the data, and where each error is and its code, in a fixed
+ * order. Field errors arrive in the order their reads finish, and of two refused reads at
+ * one path (a stage's Kustomizations and HelmReleases) either may be reported: neither
+ * says anything new about the answer.
+ */
+function comparable(result: ExecutionResult): string {
+  const errors = result.errors?.map((e) => JSON.stringify([e.path ?? null, e.extensions?.code ?? null, e.extensions?.namespace ?? null])).sort();
+  return JSON.stringify({ data: result.data, errors });
+}
+
+/**
  * Runs each subscription event with a context of its own. graphql-js executes every event
  * with the subscription's one context, so per-request caches (our loaders, Pothos'
  * DataLoaders) would answer event 2 with event 1's data; an event that brings a fresh
@@ -46,7 +57,7 @@ export function useFreshContextPerEvent(): Plugin<GraphQLContext> {
               // a stage the caller may no longer read shows FORBIDDEN as in a query; when the
               // answer is the same, the client hears nothing.
               const result = await run(payload);
-              const json = JSON.stringify(result);
+              const json = comparable(result);
               if (carriesService(payload) && payload.recheck && json === lastSent) continue;
               lastSent = json;
               return { done: false, value: result };
