@@ -4,9 +4,11 @@
  * A benchmark, never a test: it prints what it measured and fails only when it cannot
  * measure at all. Nothing here asserts a target; the targets are printed beside the figures.
  *
- * 1. Throughput: the built service (demo source) and a bare graphql-yoga `{ hello }` server,
- *    both child processes on the same Node, loaded in alternating rounds with the README's
- *    HYBRID demo query (10 connections, autocannon); the ratio per round and overall.
+ * 1. Throughput: the built service and a bare graphql-yoga `{ hello }` server, both child
+ *    processes on the same Node, loaded in alternating rounds with the README's HYBRID demo
+ *    query (10 connections, autocannon); the ratio per round and overall. One case per way of
+ *    calling the service (THROUGHPUT_CASES): the demo source; and, against the e2e suite's
+ *    kube-apiserver, `--source kube` anonymous and with `--auth token` (one user).
  * 2. A generated fleet (scripts/fleet.ts; 101,000 objects at scale 1): start-up until /readyz
  *    is 200, RSS after start and after the queries, `pipelines` over all, one `pipeline` with
  *    the README's fields, and the README query under load beside bare Yoga's p99; then the same
@@ -81,9 +83,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --max-old-space-size MB   pass --max-old-space-size=MB to the service on the fleet (default: none)
   --fleet-dir DIR           where fleets are written and reused (default: under the OS temp dir)
   --json PATH               also write the figures as JSON to PATH
-  --skip-demo, --skip-fleet, --skip-list   leave a part out
+  --skip-demo, --skip-fleet, --skip-list   leave a part out (--skip-demo: the demo source's
+                            throughput case)
   --skip-kube               leave out the two --source kube throughput cases (anonymous and
-                            --auth token), which start the e2e suite's kube-apiserver
+                            --auth token), which start the e2e suite's kube-apiserver; with
+                            --skip-demo too, the throughput part is left out
   --service-log-level L     the service's --log-level (default info, as deployed; logs go to a file)
 `;
 
@@ -312,7 +316,7 @@ function kubeCase(name: string, auth: 'none' | 'token'): ThroughputCase {
 
 /** Measured in this order, each in its own alternating rounds against bare Yoga. */
 const THROUGHPUT_CASES = (options: Options): ThroughputCase[] => [
-  anonymousDemo,
+  ...(options.skipDemo ? [] : [anonymousDemo]),
   ...(options.skipKube ? [] : [kubeCase('anonymous, kube source', 'none'), kubeCase('one user, --auth token, kube source', 'token')]),
 ];
 
@@ -347,32 +351,45 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
     let bareSeconds = 0;
     // CPU seconds per request, beside req/s: on a shared machine req/s also measures who
     // else wants the cores, while CPU per request is what each server itself spends.
-    let bareCpu = 0;
     const cpuDuring = async <T>(pid: number | null, run: () => Promise<T>): Promise<[T, number | null]> => {
       const before = pid === null ? null : cpuSeconds(pid);
       const value = await run();
       const after = pid === null ? null : cpuSeconds(pid);
       return [value, before === null || after === null ? null : after - before];
     };
-    for (const r of ready) {
-      const latencies: number[] = [];
-      let requests = 0;
-      let seconds = 0;
-      let bad = 0;
-      let serviceCpu: number | null = 0;
-      const ratios: number[] = [];
-      for (let round = 1; round <= options.rounds; round++) {
-        const [service, cpuUsed] = await cpuDuring(r.pid, () => load(r.target, options.connections, options.roundSeconds, 30, latencies));
+    /** Per case: its own rounds, and the bare Yoga rounds run right after each of them. */
+    interface Tally {
+      latencies: number[];
+      requests: number;
+      seconds: number;
+      bad: number;
+      cpu: number | null;
+      bareRequests: number;
+      bareSeconds: number;
+      bareCpu: number;
+      ratios: number[];
+    }
+    const tallies = new Map<string, Tally>(
+      ready.map((r) => [r.name, { latencies: [], requests: 0, seconds: 0, bad: 0, cpu: 0, bareRequests: 0, bareSeconds: 0, bareCpu: 0, ratios: [] }]),
+    );
+    // Rounds outside, cases inside (service, bare, next service, bare, …): a busy minute on
+    // the shared machine falls on every case alike, so the cases compare within a run.
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const r of ready) {
+        const t = tallies.get(r.name)!;
+        const [service, cpuUsed] = await cpuDuring(r.pid, () => load(r.target, options.connections, options.roundSeconds, 30, t.latencies));
         const [base, bareCpuUsed] = await cpuDuring(bare.proc.pid, () => load(bareTarget, options.connections, options.roundSeconds, 30, bareLatencies));
-        serviceCpu = serviceCpu === null || cpuUsed === null ? null : serviceCpu + cpuUsed;
-        bareCpu += bareCpuUsed ?? 0;
-        requests += service.requests;
-        seconds += service.seconds;
-        bad += service.bad;
+        t.cpu = t.cpu === null || cpuUsed === null ? null : t.cpu + cpuUsed;
+        t.bareCpu += bareCpuUsed ?? 0;
+        t.requests += service.requests;
+        t.seconds += service.seconds;
+        t.bad += service.bad;
+        t.bareRequests += base.requests;
+        t.bareSeconds += base.seconds;
         bareRequests += base.requests;
         bareSeconds += base.seconds;
         const ratio = service.rps / base.rps;
-        ratios.push(ratio);
+        t.ratios.push(ratio);
         record({
           section: 'throughput',
           case: r.name,
@@ -383,13 +400,16 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
           target: '≥ 0.75',
         });
       }
-      latencies.sort((a, b) => a - b);
-      const rps = requests / seconds;
+    }
+    for (const r of ready) {
+      const t = tallies.get(r.name)!;
+      t.latencies.sort((a, b) => a - b);
+      const rps = t.requests / t.seconds;
       record({ section: 'throughput', case: r.name, metric: 'service req/s (all rounds)', value: rps.toFixed(0), figure: rps, unit: 'req/s', target: '' });
-      record({ section: 'throughput', case: r.name, metric: 'service p50 / p99 (all rounds)', value: `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`, figure: percentile(latencies, 99), unit: 'ms (p99)', target: '' });
-      if (serviceCpu !== null && requests > 0 && bareRequests > 0 && bareCpu > 0) {
-        const servicePer = (serviceCpu / requests) * 1000;
-        const barePer = (bareCpu / bareRequests) * 1000;
+      record({ section: 'throughput', case: r.name, metric: 'service p50 / p99 (all rounds)', value: `${ms(percentile(t.latencies, 50))} / ${ms(percentile(t.latencies, 99))}`, figure: percentile(t.latencies, 99), unit: 'ms (p99)', target: '' });
+      if (t.cpu !== null && t.requests > 0 && t.bareRequests > 0 && t.bareCpu > 0) {
+        const servicePer = (t.cpu / t.requests) * 1000;
+        const barePer = (t.bareCpu / t.bareRequests) * 1000;
         cpuPerRequest.set(r.name, servicePer);
         record({
           section: 'throughput',
@@ -401,14 +421,14 @@ async function throughput(ctx: BenchContext, bare: Running): Promise<void> {
           target: '≥ 0.75',
         });
       }
-      if (bad > 0) record({ section: 'throughput', case: r.name, metric: 'bad answers under load', value: String(bad), figure: bad, unit: 'count', target: '0' });
-      const overall = rps / (bareRequests / bareSeconds);
-      ratios.sort((a, b) => a - b);
+      if (t.bad > 0) record({ section: 'throughput', case: r.name, metric: 'bad answers under load', value: String(t.bad), figure: t.bad, unit: 'count', target: '0' });
+      const overall = rps / (t.bareRequests / t.bareSeconds);
+      t.ratios.sort((a, b) => a - b);
       record({
         section: 'throughput',
         case: r.name,
         metric: 'req/s vs bare Yoga, overall',
-        value: `${overall.toFixed(2)} (rounds ${ratios[0]!.toFixed(2)}–${ratios[ratios.length - 1]!.toFixed(2)})`,
+        value: `${overall.toFixed(2)} (rounds ${t.ratios[0]!.toFixed(2)}–${t.ratios[t.ratios.length - 1]!.toFixed(2)})`,
         figure: overall,
         unit: 'ratio',
         target: '≥ 0.75',
@@ -655,7 +675,7 @@ async function main(): Promise<void> {
         record({ section: name, case: '', metric: 'bench error', value: (error as Error).message, figure: null, unit: '', target: '' });
       }
     };
-    if (!options.skipDemo) await part('throughput', () => throughput(ctx, bare));
+    if (THROUGHPUT_CASES(options).length > 0) await part('throughput', () => throughput(ctx, bare));
     if (!options.skipFleet) await part(`fleet ×${options.scale}`, () => fleet(ctx, bare));
     if (!options.skipList) await part(`fleet ×${options.scale} list`, () => fleetAsList(ctx));
   } finally {
