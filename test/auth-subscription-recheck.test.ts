@@ -61,10 +61,23 @@ interface Harness {
   subscribe(init?: { headers?: Record<string, string>; peer?: string }): Promise<{ events: ReturnType<typeof sseReader>; controller: AbortController }>;
 }
 
+/**
+ * Answers each SubjectAccessReview after a varying number of turns, as the API server does:
+ * of two refused reads at one path (a stage's Kustomizations and HelmReleases), either may
+ * be the one reported, and errors arrive in varying order.
+ */
+class ShuffledReviewer extends FakeAccessReviewer {
+  private turn = 0;
+  override async mayList(question: Parameters<FakeAccessReviewer['mayList']>[0]): Promise<boolean> {
+    const answer = super.mayList(question);
+    for (let i = (this.turn++ * 7) % 5; i > 0; i--) await Promise.resolve();
+    return answer;
+  }
+}
+
 /** alice (team-a) reads the definitions in flux-system and the releases in dev. */
-async function harness(mode: 'token' | 'proxy' = 'token'): Promise<Harness> {
+async function harness(mode: 'token' | 'proxy' = 'token', reviewer: FakeAccessReviewer = new FakeAccessReviewer()): Promise<Harness> {
   const source = (await createSource({ type: 'demo' })) as SnapshotSource;
-  const reviewer = new FakeAccessReviewer();
   reviewer.tokens.set(TOKEN, { user: 'alice', groups: ['team-a', 'system:authenticated'] });
   reviewer.grant({ group: 'team-a' }, DEFINITIONS, ['flux-system']).grant({ group: 'team-a' }, RELEASES, ['dev']);
   const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
@@ -137,6 +150,35 @@ describe('--auth token: a quiet subscription is re-checked every review-cache pe
     const next = (await events.next())!;
     expect(next.event).toBe('next');
     expect(devReleases(next)).toContain('podinfo-pipeline-helm@7.0.0');
+    controller.abort();
+  });
+
+  it('sends nothing either when only the order of the same errors, or which of two refused reads is reported, changes', async () => {
+    const h = await harness('token', new ShuffledReviewer());
+    h.reviewer.revoke({ group: 'team-a' }, RELEASES, ['dev']); // every stage FORBIDDEN, two kinds each
+    const { events, controller } = await h.subscribe();
+    const first = (await events.next())!;
+    expect(first.data.data.pipeline.stages.map((s: any) => s.releases)).toEqual([null, null, null]);
+    const reported = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      await h.advance(TTL_MS + 1);
+      // What a tick reads, its reviews made afresh: the same query by a user of the same groups.
+      h.reviewer.tokens.set(`probe-${i}`, { user: `probe-${i}`, groups: ['team-a', 'system:authenticated'] });
+      const answer = await h.app.fetch('http://test.local/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer probe-${i}` },
+        body: JSON.stringify({ query: SUBSCRIPTION.replace('subscription', 'query') }),
+      });
+      const body = await answer.json();
+      reported.add(body.errors.map((e: any) => `${e.path.join('.')}:${e.extensions.kind}`).join(' '));
+    }
+    // The shuffled reviews did vary what is reported (so a tick that compared whole errors would have sent it) ...
+    expect(reported.size).toBeGreaterThan(1);
+    // ... and yet the next event the client gets is a real change.
+    h.reviewer.grant({ group: 'team-a' }, RELEASES, ['dev']);
+    await h.advance(TTL_MS + 1);
+    const next = (await events.next())!;
+    expect(devReleases(next)).toHaveLength(2);
     controller.abort();
   });
 
