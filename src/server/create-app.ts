@@ -7,7 +7,7 @@ import { ClusterLoaders } from '../cluster/loaders.js';
 import type { AccessPolicy } from '../cluster/access/access-policy.js';
 import { authorizingReader } from '../cluster/access/authorizing-reader.js';
 import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/reader.js';
-import type { GraphQLContext } from '../schema/context.js';
+import type { GraphQLContext, LiveContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
@@ -117,26 +117,44 @@ function useErrorsWithRequestId(logger: Logger): Plugin<GraphQLContext> {
 }
 
 /**
- * Runs the error contract on execution errors, logging with the request's logger. Errors
- * without a path are about the request itself (variable values that do not coerce): they
- * get BAD_USER_INPUT, and no "did you mean" when introspection is off.
+ * Runs the error contract on execution errors, logging with the request's logger: of a
+ * query's result, and of each event of a subscription (whose errors Yoga's masking would
+ * otherwise log without the request id: it is not told the request). Errors without a path
+ * are about the request itself (variable values that do not coerce): they get
+ * BAD_USER_INPUT, and no "did you mean" when introspection is off.
  */
 function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQLContext> {
+  const contract = (errors: readonly GraphQLError[], requestLogger: Logger): GraphQLError[] =>
+    errors.map((e) => {
+      // Already masked by Yoga (the order of the two is Yoga's): log what it kept back here.
+      takeDeferredLog(e)?.(requestLogger);
+      const masked = maskError(e, requestLogger);
+      if (!masked.path && masked.extensions.code === undefined) {
+        masked.extensions.code = 'BAD_USER_INPUT';
+        if (!introspection) masked.message = withoutSuggestions(masked.message);
+      }
+      return masked;
+    });
   return {
     onExecute({ args }) {
       const context = args.contextValue as GraphQLContext;
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) || !result.errors) return;
-          const errors = result.errors.map((e) => {
-            const masked = maskError(e, context.logger ?? logger);
-            if (!masked.path && masked.extensions.code === undefined) {
-              masked.extensions.code = 'BAD_USER_INPUT';
-              if (!introspection) masked.message = withoutSuggestions(masked.message);
-            }
-            return masked;
-          });
-          setResult({ ...result, errors });
+          setResult({ ...result, errors: contract(result.errors, context.logger ?? logger) });
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as GraphQLContext;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result, setResult }) {
+              if (!result.errors?.length) return;
+              setResult({ ...result, errors: contract(result.errors, context.logger ?? logger) });
+            },
+          };
         },
       };
     },
@@ -232,31 +250,50 @@ export function createApp({
     ],
     context: ({ request }): GraphQLContext => {
       const requestId = requestIdOf(request);
-      // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
-      const signal = AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]);
-      const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
       let validUntil = Infinity;
       const onDecision = (until: number) => {
         validUntil = Math.min(validUntil, until);
       };
+      // Built on first use: an answer served from the result cache needs none of it (no
+      // deadline timer, no signal, no loaders, no child logger), and a query that runs
+      // reaches for it as its first resolver starts, within the same tick as before.
+      let signal: AbortSignal | undefined;
+      let pipelines: PipelineService | undefined;
+      let requestLogger: Logger | undefined;
+      let live: LiveContext | undefined;
+      // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
+      const signalOf = () => (signal ??= AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]));
+      const scope: RequestScope = {
+        requestId,
+        identity: identityOf(request),
+        get signal() {
+          return signalOf();
+        },
+      };
       // Per-request loaders over the scope's (authorized) reader; subscriptions build new ones per event.
       const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
-        new PipelineService(new ClusterLoaders(wrap(readerFor({ ...scope, signal: deadline }, onDecision)), deadline, Date.now() + limits.queryTimeoutMs));
+        new PipelineService(new ClusterLoaders(wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision)), deadline, Date.now() + limits.queryTimeoutMs));
       return {
         resultValidUntil: () => validUntil,
         requestId,
         scope,
         readerFor,
         stillAuthenticated: () => stillAuthenticated(request),
-        logger: logger.child({ requestId }),
-        pipelines: service(signal),
-        live: {
-          freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
-          subscribe: source.subscribe?.bind(source),
-          acquire,
-          maxOpen: subscriptions.maxOpen,
-          coalesceMs: subscriptions.coalesceMs,
-          signal: request.signal,
+        get logger() {
+          return (requestLogger ??= logger.child({ requestId }));
+        },
+        get pipelines() {
+          return (pipelines ??= service(signalOf()));
+        },
+        get live(): LiveContext {
+          return (live ??= {
+            freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
+            subscribe: source.subscribe?.bind(source),
+            acquire,
+            maxOpen: subscriptions.maxOpen,
+            coalesceMs: subscriptions.coalesceMs,
+            signal: request.signal,
+          });
         },
       };
     },
