@@ -16,6 +16,7 @@ import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetri
 import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
+import { useBodyLimit } from './body-limit.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
 # Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
@@ -161,6 +162,19 @@ function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQ
   };
 }
 
+/**
+ * Puts the per-request context on Yoga's context object, its lazy parts as getters. Yoga's
+ * `context` option merges with Object.assign, which would call every getter at once and
+ * build what a cached answer never uses.
+ */
+function useRequestContext(attach: (request: Request, context: object) => void): Plugin<GraphQLContext> {
+  return {
+    onContextBuilding({ context }) {
+      attach((context as unknown as { request: Request }).request, context);
+    },
+  };
+}
+
 const deadlines = new WeakMap<Request, NodeJS.Timeout>();
 
 /**
@@ -218,10 +232,68 @@ export function createApp({
   const generation = source.generation?.bind(source);
   const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
+  // Makes Yoga's context object of a request (`target`) a GraphQLContext.
+  const requestContext = (request: Request, target: object): void => {
+    const requestId = requestIdOf(request);
+    let validUntil = Infinity;
+    const onDecision = (until: number) => {
+      validUntil = Math.min(validUntil, until);
+    };
+    // Built on first use: an answer served from the result cache needs none of it (no
+    // deadline timer, no signal, no loaders, no child logger), and a query that runs
+    // reaches for it as its first resolver starts, within the same tick as before.
+    let signal: AbortSignal | undefined;
+    let pipelines: PipelineService | undefined;
+    let requestLogger: Logger | undefined;
+    let live: LiveContext | undefined;
+    // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
+    const signalOf = () => (signal ??= AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]));
+    const scope: RequestScope = {
+      requestId,
+      identity: identityOf(request),
+      get signal() {
+        return signalOf();
+      },
+    };
+    // The scope's (authorized) reader is made now, not on first use: a source or an access
+    // policy that fails to give one fails the request before execution, as it always did.
+    const reader = readerFor(scope, onDecision);
+    // Per-request loaders over a reader of the scope; subscriptions build new ones per event.
+    const service = (deadline: AbortSignal, over: ClusterReader) => new PipelineService(new ClusterLoaders(over, deadline, Date.now() + limits.queryTimeoutMs));
+    const context = target as GraphQLContext;
+    context.resultValidUntil = () => validUntil;
+    context.requestId = requestId;
+    context.scope = scope;
+    context.readerFor = readerFor;
+    context.stillAuthenticated = () => stillAuthenticated(request);
+    // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
+    Object.defineProperties(context, {
+      logger: { enumerable: true, configurable: true, get: () => (requestLogger ??= logger.child({ requestId })) },
+      pipelines: { enumerable: true, configurable: true, get: () => (pipelines ??= service(signalOf(), reader)) },
+      live: {
+        enumerable: true,
+        configurable: true,
+        get: (): LiveContext =>
+          (live ??= {
+            freshPipelines: (wrap) => {
+              const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
+              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision)));
+            },
+            subscribe: source.subscribe?.bind(source),
+            acquire,
+            maxOpen: subscriptions.maxOpen,
+            coalesceMs: subscriptions.coalesceMs,
+            signal: request.signal,
+          }),
+      },
+    });
+  };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Bounded by useBodyLimit instead, without a stream pipeline per request.
+    maxRequestBodySize: false,
     // One operation per request: batching would multiply every per-query limit.
     batching: false,
     // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
@@ -236,8 +308,10 @@ export function createApp({
     // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
     maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
     plugins: [
+      useRequestContext(requestContext),
       ...(access ? [useAuthentication(access.authenticator, logger)] : []),
       useCsrfPrevention(),
+      useBodyLimit(limits.maxBodyBytes),
       useBoundedDocuments(limits),
       useQueryLimits(limits),
       useErrorContract(logger, limits.introspection),
@@ -248,54 +322,5 @@ export function createApp({
       // Last: a served answer skips execution only, never the checks and limits before it.
       ...(resultCache ? [resultCache] : []),
     ],
-    context: ({ request }): GraphQLContext => {
-      const requestId = requestIdOf(request);
-      let validUntil = Infinity;
-      const onDecision = (until: number) => {
-        validUntil = Math.min(validUntil, until);
-      };
-      // Built on first use: an answer served from the result cache needs none of it (no
-      // deadline timer, no signal, no loaders, no child logger), and a query that runs
-      // reaches for it as its first resolver starts, within the same tick as before.
-      let signal: AbortSignal | undefined;
-      let pipelines: PipelineService | undefined;
-      let requestLogger: Logger | undefined;
-      let live: LiveContext | undefined;
-      // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
-      const signalOf = () => (signal ??= AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]));
-      const scope: RequestScope = {
-        requestId,
-        identity: identityOf(request),
-        get signal() {
-          return signalOf();
-        },
-      };
-      // Per-request loaders over the scope's (authorized) reader; subscriptions build new ones per event.
-      const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
-        new PipelineService(new ClusterLoaders(wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision)), deadline, Date.now() + limits.queryTimeoutMs));
-      return {
-        resultValidUntil: () => validUntil,
-        requestId,
-        scope,
-        readerFor,
-        stillAuthenticated: () => stillAuthenticated(request),
-        get logger() {
-          return (requestLogger ??= logger.child({ requestId }));
-        },
-        get pipelines() {
-          return (pipelines ??= service(signalOf()));
-        },
-        get live(): LiveContext {
-          return (live ??= {
-            freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
-            subscribe: source.subscribe?.bind(source),
-            acquire,
-            maxOpen: subscriptions.maxOpen,
-            coalesceMs: subscriptions.coalesceMs,
-            signal: request.signal,
-          });
-        },
-      };
-    },
   });
 }
