@@ -227,8 +227,13 @@ export function createApp({
   };
   // Every read of a scope goes through here: the source's reader, authorized for the
   // scope's caller when callers are authenticated. Subscriptions call it per event.
-  const readerFor = (scope: RequestScope, onDecision?: (validUntil: number) => void): ClusterReader =>
-    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity, onDecision)) : source.readerFor(scope);
+  const readerFor = (scope: RequestScope, onDecision?: (validUntil: number) => void, minRemainingMs = 0): ClusterReader =>
+    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity, onDecision, minRemainingMs)) : source.readerFor(scope);
+  // A subscription evaluates at least every half TTL and then trusts only review answers
+  // with half a TTL left (made less than half a TTL ago): a revocation at time t is seen by
+  // the first evaluation after t + TTL/2, which comes by t + TTL. Re-checking every TTL with
+  // answers of any age would take up to two TTLs.
+  const recheckMs = access ? access.policy.ttlMs / 2 : undefined;
   const generation = source.generation?.bind(source);
   const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
@@ -265,7 +270,7 @@ export function createApp({
     context.requestId = requestId;
     context.scope = scope;
     context.readerFor = readerFor;
-    context.stillAuthenticated = () => stillAuthenticated(request);
+    context.stillAuthenticated = (minRemainingMs?: number) => stillAuthenticated(request, minRemainingMs);
     // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
     Object.defineProperties(context, {
       logger: { enumerable: true, configurable: true, get: () => (requestLogger ??= logger.child({ requestId })) },
@@ -277,13 +282,13 @@ export function createApp({
           (live ??= {
             freshPipelines: (wrap) => {
               const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
-              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision)));
+              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision, recheckMs)));
             },
             subscribe: source.subscribe?.bind(source),
             acquire,
             maxOpen: subscriptions.maxOpen,
             coalesceMs: subscriptions.coalesceMs,
-            recheckMs: access?.policy.ttlMs,
+            recheckMs,
             signal: request.signal,
           }),
       },
