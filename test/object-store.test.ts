@@ -376,8 +376,13 @@ describe('StoreReader', () => {
 
   it('finds releases by inventory entry, sorted', async () => {
     const entry = 'a_web_apps_Deployment';
-    const inv = (ns: string, name: string) => deploy(ns, name, { status: { inventory: { entries: [{ id: entry }] } } });
-    const reader = new StoreReader(synced({ Kustomization: [inv('flux', 'z'), inv('apps', 'b'), inv('flux', 'a'), deploy('flux', 'none')] }));
+    const inv = (ns: string, name: string, entries: unknown[] = [{ id: entry }]): KubeObject => ({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name, namespace: ns },
+      status: { inventory: { entries } },
+    });
+    const reader = new StoreReader(synced({ Kustomization: [inv('flux', 'z'), inv('apps', 'b'), inv('flux', 'a'), inv('flux', 'none', [])] }));
     expect(names(await reader.listByInventoryEntry('Kustomization', null, entry))).toEqual(['apps/b', 'flux/a', 'flux/z']);
     expect(names(await reader.listByInventoryEntry('Kustomization', 'flux', entry))).toEqual(['flux/a', 'flux/z']);
     expect(await reader.listByInventoryEntry('Kustomization', 'flux', 'other')).toEqual([]);
