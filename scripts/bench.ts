@@ -16,7 +16,7 @@
  * across runs. Run `npm run bench -- --help` for the options.
  */
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { existingFleet, pipelineCount, pipelineName, writeFleet, type FleetSummary } from './fleet.js';
@@ -434,6 +434,11 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
     const rssStart = rssMiB(service.proc.pid);
     record({ section, case: what, metric: 'RSS after start', value: mib(rssStart), figure: rssStart, unit: 'MiB', target: '≤ 512 MiB' });
 
+    // Cold: the very first one-pipeline answer after start, before anything has been decoded or cached.
+    const middle = pipelineName(Math.floor(summary.pipelines / 2));
+    const coldOne = await timeOnePipeline(service.url, middle, timeoutMs);
+    record({ section, case: what, metric: `one pipeline, README fields (${middle}), cold: first after start`, value: coldOne.value, figure: coldOne.ms, unit: 'ms', target: '< 5 ms' });
+
     // pipelines over all: every pipeline, stage and release must be in the answer.
     const runs: number[] = [];
     let failure: string | null = null;
@@ -461,8 +466,8 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
     });
     if (proc_gone(service.proc)) return;
 
-    // One pipeline, the README's fields, in the middle of the fleet.
-    const name = pipelineName(Math.floor(summary.pipelines / 2));
+    // One pipeline, the README's fields, in the middle of the fleet (its first run was the cold one above).
+    const name = middle;
     const one: number[] = [];
     failure = null;
     for (let i = 0; i < options.pipelineRepeat && !failure; i++) {
@@ -482,6 +487,29 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
       unit: 'ms',
       target: '< 5 ms',
     });
+    if (proc_gone(service.proc)) return;
+
+    // Cold again after an object change: every store write starts a new generation, so the result
+    // cache no longer answers; decoded objects that did not change stay decoded.
+    const changed = await afterObjectChange(service.url, summary.source, timeoutMs);
+    if (typeof changed === 'string') {
+      record({ section, case: what, metric: 'cold after an object change', value: `not measured: ${changed}`, figure: null, unit: 'ms', target: '' });
+    } else {
+      try {
+        const cpuStart = cpuSeconds(service.proc.pid);
+        const all = await query(service.url, PIPELINES_QUERY, timeoutMs);
+        const cpuEnd = cpuSeconds(service.proc.pid);
+        const counted = countPipelines(all.body);
+        const allFailure = all.problem ?? (counted.pipelines !== summary.pipelines || counted.releases !== summary.releases ? `incomplete: ${counted.pipelines} pipelines` : null);
+        const cpuText = cpuStart !== null && cpuEnd !== null ? ` (service CPU ${(cpuEnd - cpuStart).toFixed(2)} s)` : '';
+        record({ section, case: what, metric: 'pipelines over all, cold: first after an object change', value: allFailure ?? `${ms(all.ms, 0)}${cpuText}`, figure: allFailure ? null : all.ms, unit: 'ms', target: '< 200 ms' });
+        const other = pipelineName(Math.floor(summary.pipelines / 3));
+        const again = await timeOnePipeline(service.url, other, timeoutMs);
+        record({ section, case: what, metric: `one pipeline (${other}), cold: first after an object change`, value: again.value, figure: again.ms, unit: 'ms', target: '< 5 ms' });
+      } finally {
+        await changed.undo();
+      }
+    }
     if (proc_gone(service.proc)) return;
 
     // The README query under load, over ten pipelines in turn, then bare Yoga for the same time.
@@ -517,6 +545,45 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
 }
 
 const proc_gone = (proc: Proc) => proc.exit() !== null;
+
+async function timeOnePipeline(url: string, name: string, timeoutMs: number): Promise<{ ms: number | null; value: string }> {
+  const outcome = await query(url, readmeQuery(name), timeoutMs);
+  const wrong = outcome.problem ?? checkOnePipeline(outcome.body, 50);
+  return wrong ? { ms: null, value: `${wrong} after ${ms(outcome.ms, 0)}` } : { ms: outcome.ms, value: ms(outcome.ms) };
+}
+
+const STORE_CONFIGMAPS = /^flux_pipelines_store_objects\{kind="ConfigMap"\} (\d+)/m;
+
+async function storeConfigMaps(url: string): Promise<number | null> {
+  try {
+    const match = STORE_CONFIGMAPS.exec(await (await fetch(`${url}/metrics`)).text());
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Changes the store the way an edit does: one more file in the watched fleet directory, holding a
+ * ConfigMap that defines no pipeline (so every answer stays the same), and waits until the store
+ * holds it (/metrics). undo() deletes the file again, so a reused fleet stays as written.
+ */
+async function afterObjectChange(url: string, dir: string, timeoutMs: number): Promise<{ undo(): Promise<void> } | string> {
+  const before = await storeConfigMaps(url);
+  if (before === null) return 'no store figures at /metrics';
+  const file = join(dir, 'zz-bench-object-change.yaml');
+  writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench-object-change\n  namespace: flux-system\ndata:\n  note: written by the bench to invalidate cached answers\n`);
+  const undo = async () => {
+    rmSync(file, { force: true });
+  };
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (((await storeConfigMaps(url)) ?? before) > before) return { undo };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await undo();
+  return 'the store did not take the change in time';
+}
 
 /** The same fleet as one `kubectl get -o yaml` style file: served or refused, and how fast. */
 async function fleetAsList(ctx: BenchContext): Promise<void> {
