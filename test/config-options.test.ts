@@ -41,6 +41,9 @@ describe('every limit flag and its variable', () => {
     expect(parse([`--${flag}`, ' '], { [variable]: ` ${value} ` }).limits[key]).toBe(Number(value));
     expect(refused([`--${flag}`, '0'])).toBe(`${flag} must be a positive integer, got "0"`);
     expect(refused([], { [variable]: '2x' })).toBe(`${flag} must be a positive integer, got "2x"`);
+    // Number() reads these as 10 and 16: only plain digits are a number here.
+    expect(refused([`--${flag}`, '1e1'])).toBe(`${flag} must be a positive integer, got "1e1"`);
+    expect(refused([`--${flag}`, '0x10'])).toBe(`${flag} must be a positive integer, got "0x10"`);
   });
 
   it('turns introspection off and on from the flag or FLUX_PIPELINES_INTROSPECTION, the flag winning', () => {

@@ -134,11 +134,13 @@ describe('get', () => {
     expect(await loaders.get('ConfigMap', 'a', 'missing')).toBeNull();
     expect(await loaders.get('ConfigMap', null, 'x')).toBe(A_X);
     expect(await loaders.get('Deployment', 'a', 'x')).toBe(A_X);
+    expect(await loaders.get('ConfigMap', 'b', 'x')).toBe(A_X);
     expect(gets).toEqual([
       ['ConfigMap', 'a', 'x', signal],
       ['ConfigMap', 'a', 'missing', signal],
       ['ConfigMap', null, 'x', signal],
       ['Deployment', 'a', 'x', signal],
+      ['ConfigMap', 'b', 'x', signal],
     ]);
   });
 
@@ -172,11 +174,13 @@ describe('listByLabels', () => {
     expect(await loaders.listByLabels('ConfigMap', 'a', { app: 'web' })).toEqual([A_Z]);
     expect(await loaders.listByLabels('ConfigMap', 'a', { app: 'api' })).toEqual([A_Z]);
     expect(await loaders.listByLabels('ConfigMap', null, { app: 'api' })).toEqual([A_Z]);
+    expect(await loaders.listByLabels('ConfigMap', 'b', { app: 'api' })).toEqual([A_Z]);
     expect(asked).toEqual([
       ['ConfigMap', 'a', { app: 'web', tier: 'front' }, signal],
       ['ConfigMap', 'a', { app: 'web' }, signal],
       ['ConfigMap', 'a', { app: 'api' }, signal],
       ['ConfigMap', null, { app: 'api' }, signal],
+      ['ConfigMap', 'b', { app: 'api' }, signal],
     ]);
   });
 
@@ -224,10 +228,12 @@ describe('listByInventoryEntry', () => {
     expect(await loaders.listByInventoryEntry('Kustomization', null, ENTRY)).toEqual([owner]);
     expect(await loaders.listByInventoryEntry('Kustomization', 'flux', ENTRY)).toEqual([owner]);
     expect(await loaders.listByInventoryEntry('Kustomization', 'flux', 'x')).toEqual([owner]);
+    expect(await loaders.listByInventoryEntry('Kustomization', 'apps', 'x')).toEqual([owner]);
     expect(asked).toEqual([
       ['Kustomization', null, ENTRY, signal],
       ['Kustomization', 'flux', ENTRY, signal],
       ['Kustomization', 'flux', 'x', signal],
+      ['Kustomization', 'apps', 'x', signal],
     ]);
   });
 
