@@ -5,6 +5,7 @@
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../src/config.js';
+import { metricsRegistry } from '../src/metrics.js';
 import { CSRF_HEADER, useBoundedDocuments, useCsrfPrevention, useQueryLimits, withoutSuggestions } from '../src/server/hardening.js';
 
 const schema = createSchema({
@@ -78,6 +79,25 @@ describe('useCsrfPrevention', () => {
       body: JSON.stringify({ query: '{ hello }' }),
     });
     expect(await withHeader.json()).toEqual({ data: { hello: 'hello' } });
+  });
+
+  it('refuses a form-like type written with a space before its parameters, and a POST with no content type at all', async () => {
+    const spaced = await yoga.fetch('http://test.local/graphql', { method: 'POST', headers: { 'content-type': 'text/plain ; charset=utf-8' }, body: JSON.stringify({ query: '{ hello }' }) });
+    expect(spaced.status).toBe(403);
+    // A byte body gets no content type from fetch (a string body would be sent as text/plain).
+    const untyped = await yoga.fetch('http://test.local/graphql', { method: 'POST', body: new TextEncoder().encode(JSON.stringify({ query: '{ hello }' })) });
+    expect(untyped.status).toBe(403);
+    expect((await untyped.json()).errors[0].extensions.code).toBe('CSRF_PREVENTED');
+  });
+
+  it('counts a refusal as a CSRF_PREVENTED error and a csrf refusal', async () => {
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await metricsRegistry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    const errors = await value('flux_pipelines_graphql_errors_total', { code: 'CSRF_PREVENTED' });
+    const refusals = await value('flux_pipelines_refusals_total', { limit: 'csrf' });
+    expect((await ask({ method: 'GET' })).status).toBe(403);
+    expect(await value('flux_pipelines_graphql_errors_total', { code: 'CSRF_PREVENTED' })).toBe(errors + 1);
+    expect(await value('flux_pipelines_refusals_total', { limit: 'csrf' })).toBe(refusals + 1);
   });
 
   it('lets a plain GET without a query through (the GraphiQL page), and refuses a GET with one', async () => {
