@@ -58,7 +58,9 @@ export function jwtExpiry(token: string): number | null {
   if (parts.length !== 3) return null;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    // Stryker disable next-line OptionalChaining: a null payload throws there instead, and the catch below answers null the same
     const exp = (claims as { exp?: unknown } | null)?.exp;
+    // Stryker disable next-line ConditionalExpression: Number.isFinite is false for anything but a number
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
   } catch {
     return null;

@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The bundled demo snapshot, found from this module's location so it works from
- * src/ (tests) and from dist/src/ (the built service) alike.
+ * src/ (tests) and from dist/src/ (the built service) alike: the nearest folder up from
+ * `from` that holds both package.json and demo/snapshot. (`from` is a parameter so tests
+ * can search a tree of their own, with the snapshot missing.)
  */
-export function demoSnapshotPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+export function demoSnapshotPath(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
   for (;;) {
     const candidate = join(dir, 'demo', 'snapshot');
     if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;

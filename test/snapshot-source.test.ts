@@ -1,0 +1,122 @@
+// A snapshot served from the store (src/cluster/snapshot/snapshot-source.ts): what /readyz
+// says about it, every kind synced from one complete read (kinds it does not hold empty, not
+// missing), objects of kinds the service never reads left out, and a watched single file
+// that breaks and is fixed again. Waits poll with a generous ceiling, never a fixed sleep.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RESOURCE_KINDS } from '../src/cluster/resources.js';
+import { ObjectStore } from '../src/cluster/store/object-store.js';
+import { fillStore, SnapshotReader, SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'snapshot-source-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const cm = (ns: string, name: string, v = '1') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n  labels: {v: "${v}"}\n`;
+const service = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n  namespace: a\n';
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('SnapshotSource', () => {
+  it('serves a file it does not watch, every kind synced, kinds the service never reads left out', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'one.yaml');
+    await writeFile(file, `${cm('a', 'x')}---\n${service}`);
+    const source = await SnapshotSource.load(file, 'snapshot one.yaml');
+    try {
+      expect(source.description).toBe('snapshot one.yaml');
+      expect(await source.checkReady()).toEqual({ ready: true, message: 'serving snapshot one.yaml' });
+      expect(source.lastError).toBeNull();
+      const reader = source.readerFor();
+      expect((await reader.list('ConfigMap', null)).map((o) => o.metadata.name)).toEqual(['x']);
+      const stats = source.storeStats();
+      expect(Object.keys(stats.objects).sort()).toEqual([...RESOURCE_KINDS].sort());
+      expect(Object.values(stats.objects).reduce((a, b) => a + b, 0)).toBe(1);
+      for (const kind of RESOURCE_KINDS) expect(source.store.status(kind).synced).toBe(true);
+      expect(reader.freshness!()).toMatchObject({ stale: false, staleKinds: [] });
+      expect(reader.freshness!().lastSyncAt).toEqual(expect.any(Number));
+      expect(source.generation()).toBe(source.store.generation());
+      const events: string[] = [];
+      const stop = source.subscribe((e) => events.push(e.type));
+      source.store.upsert('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y', namespace: 'a' } });
+      stop();
+      source.store.upsert('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'z', namespace: 'a' } });
+      expect(events).toEqual(['change']);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('keeps the last good state of a watched file that breaks, says why on /readyz, and recovers when it is fixed', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'watched.yaml');
+    await writeFile(file, cm('a', 'x', '1'));
+    const source = await SnapshotSource.load(file, 'snapshot watched.yaml', { watch: true });
+    const reader = source.readerFor();
+    const version = async () => (await reader.list('ConfigMap', 'a'))[0]?.metadata.labels?.v;
+    try {
+      await writeFile(file, cm('a', 'x', '2'));
+      await until(async () => (await version()) === '2', 'the edit');
+
+      await writeFile(file, 'kind: [broken');
+      await until(() => source.lastError !== null, 'the broken file');
+      await source.settled();
+      const shown = relative(process.cwd(), file) || file;
+      expect(source.lastError!.message).toMatch(new RegExp(`^${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: invalid YAML: `));
+      expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of snapshot watched.yaml: ${source.lastError!.message}` });
+      expect(reader.freshness!().stale).toBe(true);
+      expect(reader.freshness!().staleKinds).toEqual([...RESOURCE_KINDS]);
+      expect(await version()).toBe('2');
+
+      await writeFile(file, cm('a', 'x', '3'));
+      await until(async () => source.lastError === null && (await version()) === '3', 'the fix');
+      expect(await source.checkReady()).toEqual({ ready: true, message: 'serving snapshot watched.yaml' });
+      expect(reader.freshness!().stale).toBe(false);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('refuses a directory without YAML files, naming it', async () => {
+    const dir = await tempDir();
+    await expect(SnapshotSource.load(dir, 'empty')).rejects.toThrow(`${dir}: holds no .yaml or .yml files`);
+  });
+});
+
+describe('fillStore and SnapshotReader', () => {
+  it('replaces every kind whole, emptying the kinds the objects do not have', () => {
+    const store = new ObjectStore();
+    store.upsert('Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'old', namespace: 'a' } });
+    fillStore(store, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'a' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'a' } },
+      { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', metadata: { name: 'not-flux', namespace: 'a' } },
+    ]);
+    expect(store.count('Deployment')).toBe(0);
+    expect(store.count('ConfigMap')).toBe(1);
+    expect(store.count('Kustomization')).toBe(0);
+    for (const kind of RESOURCE_KINDS) expect(store.status(kind).synced).toBe(true);
+  });
+
+  it('projects what it is given unless told it already is', async () => {
+    const secret = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'a' }, data: { pipelines: 'p', password: 'hunter2' } };
+    expect(JSON.stringify(await new SnapshotReader([secret]).list('ConfigMap', null))).not.toContain('hunter2');
+    const store = new ObjectStore();
+    fillStore(store, [secret], true);
+    expect(store.get('ConfigMap', 'a', 'x')).toBe(secret);
+  });
+});
