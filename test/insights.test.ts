@@ -321,6 +321,8 @@ describe('insights say why, word for word', () => {
     expect(response.data!.pipeline.diagnostics).toEqual([
       { code: 'STAGE_UNREADABLE', severity: 'ERROR', message: 'Stage dev could not be read.', object: null, stage: { name: 'dev' } },
     ]);
+    expect(response.data!.pipeline.stages[0].healthReason.message).toBe('A release of Stage dev (namespace dev) could not be read: Unexpected error.');
+    expect(JSON.stringify(response)).not.toContain('10.0.0.1');
   });
 
   it('lists no outside releases when helm-controller is not installed, and a null with its error when they cannot be listed', async () => {
@@ -349,5 +351,91 @@ describe('insights say why, word for word', () => {
       object: { kind: 'Namespace', namespace: '', name: 'qa' },
       stage: { name: 'qa' },
     });
+  });
+});
+
+describe('insights: refetch by id, whereDeployed and outside releases, at their edges', () => {
+  const client = (objects: KubeObject[], failures: Record<string, PipelineApiError> = {}) => clientFor(appFor(fixtureSource(objects, failures)));
+
+  it('answers node null for a workload, image or definition that is gone, and for a broken definition', async () => {
+    const broken = pipelineObject('broken', { stages: [{ name: 'dev', namespace: 'dev', order: 0 }] });
+    const data = expectNoErrors(
+      await client([...shop, broken]).query(`{
+        a: node(id: "Deployment:dev/nope") { id }
+        b: node(id: "Deployment:dev/nope:container:api") { id }
+        c: node(id: "ConfigMap:flux-system/nope") { id }
+        d: node(id: "Pipeline:HYBRID:flux-system/broken") { id }
+        e: node(id: "Pipeline:HYBRID:flux-system/broken:stage:dev") { id }
+        f: node(id: "Pipeline:flux-system/shop") { id }
+        g: node(id: "GitRepository:flux-system/anything") { id }
+        h: node(id: "StatefulSet:dev/db:container:db") { ... on Image { container digest } }
+        i: node(id: "HelmRelease:staging/cache") { ... on HelmRelease { name chartName } }
+        j: node(id: "Pipeline:HYBRID:flux-system/shop:stage:staging") { ... on Stage { name namespace } }
+      }`),
+    );
+    expect(data).toEqual({
+      a: null,
+      b: null,
+      c: null,
+      d: null,
+      e: null,
+      f: { id: 'Pipeline:flux-system/shop' },
+      // Sources are not read: the reference is all the id says.
+      g: { id: 'GitRepository:flux-system/anything' },
+      h: { container: 'db', digest: D1 },
+      i: { name: 'cache', chartName: 'redis' },
+      j: { name: 'staging', namespace: 'staging' },
+    });
+  });
+
+  it('answers node with the error, not null, when the definition cannot be read', async () => {
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list Pipeline in namespace "flux-system".', { kind: 'Pipeline', namespace: 'flux-system' });
+    const response = await client(shop, { 'Pipeline flux-system': forbidden }).query(`{ node(id: "Pipeline:HYBRID:flux-system/shop") { id } }`);
+    expect(response.data).toEqual({ node: null });
+    expect(response.errors!.map((e) => [e.message, e.extensions?.code])).toEqual([['Not allowed to list Pipeline in namespace "flux-system".', 'FORBIDDEN']]);
+  });
+
+  it('gives an image run by digest its digest as the version, and a chart its chart version', async () => {
+    const images = expectNoErrors(await client(shop).query(`{ whereDeployed(image: "postgres") { stage { name } workload { id } image { container } version } }`));
+    expect(images.whereDeployed).toEqual([
+      { stage: { name: 'dev' }, workload: { id: 'StatefulSet:dev/db' }, image: { container: 'db' }, version: D1 },
+      { stage: { name: 'staging' }, workload: { id: 'StatefulSet:staging/db' }, image: { container: 'db' }, version: D2 },
+    ]);
+    const charts = expectNoErrors(await client(shop).query(`{ whereDeployed(chart: "redis") { stage { name } release { name } workload { id } image { container } version } }`));
+    expect(charts.whereDeployed).toEqual([{ stage: { name: 'staging' }, release: { name: 'cache' }, workload: null, image: null, version: '18.0.0' }]);
+  });
+
+  it('lists releases outside every stage sorted by namespace, then name, of each kind', async () => {
+    const strays = [helmRelease('zz', 'b', label), helmRelease('aa', 'z', label), helmRelease('aa', 'c', label), kustomization('mm', 'k', label), kustomization('mm', 'k2', { other: 'x' })];
+    const { pipeline } = expectNoErrors(await client([...shop.filter((o) => o.metadata.namespace !== 'elsewhere'), ...strays]).query(INSIGHTS, { approach: 'HYBRID', name: 'shop' }));
+    expect(pipeline.diagnostics.filter((d: any) => d.code === 'RELEASE_OUTSIDE_STAGES').map((d: any) => `${d.object.kind} ${d.object.namespace}/${d.object.name}`)).toEqual([
+      'Kustomization mm/k',
+      'HelmRelease aa/c',
+      'HelmRelease aa/z',
+      'HelmRelease zz/b',
+    ]);
+  });
+
+  it('lists no outside releases for a pipeline whose stages name their releases', async () => {
+    const objects = [
+      namespaceObject('dev'),
+      pipelineObject('shop', { stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }] }] }, 'v1alpha2'),
+      chartRelease('dev', 'web', 'web', '1.0.0'),
+      helmRelease('elsewhere', 'stray', label),
+    ];
+    const { pipeline } = expectNoErrors(await client(objects).query(INSIGHTS, { approach: 'CRD', name: 'shop' }));
+    expect(pipeline.diagnostics).toEqual([]);
+  });
+
+  it('keeps an unexpected failure masked in drift too: no internal message leaks through the comparison', async () => {
+    const response = await client(shop, { 'Kustomization staging': new Error('connect ECONNREFUSED 10.0.0.7:443') as PipelineApiError }).query(INSIGHTS, { approach: 'HYBRID', name: 'shop' });
+    expect(response.data!.pipeline.drift).toEqual([null, null]);
+    const driftErrors = response.errors!.filter((e) => e.path?.[1] === 'drift');
+    expect(driftErrors.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+      ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+    ]);
+    expect(response.data!.pipeline.stages[1].healthReason.message).toBe('Stage staging (namespace staging) could not be read: Unexpected error.');
+    expect(JSON.stringify(response)).not.toContain('10.0.0.7');
   });
 });

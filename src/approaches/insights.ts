@@ -67,9 +67,9 @@ export class PipelineInsights {
   async stageHealth(stage: Stage): Promise<HealthVerdict> {
     const releases = await this.releasesOf(stage);
     const subject: HealthSubject = { kind: 'Stage', namespace: stage.namespace, name: stage.name };
-    if (releases instanceof Error) return stageHealth(subject, { unreadable: releases.message });
+    if (releases instanceof Error) return stageHealth(subject, { unreadable: shownMessage(releases) });
     const verdicts = await Promise.all(
-      releases.map((r): Promise<StageReleaseHealth> => (r instanceof Error ? Promise.resolve({ unreadable: r.message }) : this.releaseHealth(r))),
+      releases.map((r): Promise<StageReleaseHealth> => (r instanceof Error ? Promise.resolve({ unreadable: shownMessage(r) }) : this.releaseHealth(r))),
     );
     return stageHealth(subject, verdicts);
   }
@@ -396,6 +396,12 @@ function incomparable(stage: Stage, cause: Error): Error {
     { cause },
   );
 }
+
+/**
+ * What a health reason may say of an error: our coded messages as they are, an unexpected
+ * error only as GraphQL masks it (its own text may name hosts or internals).
+ */
+const shownMessage = (error: Error) => (error instanceof PipelineApiError ? error.message : 'Unexpected error.');
 
 const subjectOf = (o: { kind: string; namespace: string; name: string }): HealthSubject => ({ kind: o.kind, namespace: o.namespace, name: o.name });
 
