@@ -137,6 +137,16 @@ describe('decodeKustomization', () => {
     expect(stale('4', 3)).toBe(false);
   });
 
+  it('reads an object without a namespace as namespace "" (ids, labels and source alike)', () => {
+    const decoded = decodeKustomization({ ...kustomizationObject(), metadata: { name: 'app' } });
+    expect(decoded).toMatchObject({
+      id: 'Kustomization:/app',
+      namespace: '',
+      sourceRef: { kind: 'GitRepository', name: 'repo', namespace: '' },
+      workloadSelection: { type: 'labels', namespace: '', labels: { 'kustomize.toolkit.fluxcd.io/name': 'app', 'kustomize.toolkit.fluxcd.io/namespace': '' } },
+    });
+  });
+
   it('is suspended only for spec.suspend true', () => {
     expect(decodeKustomization(kustomizationObject({ spec: { suspend: true } })).suspended).toBe(true);
     expect(decodeKustomization(kustomizationObject({ spec: { suspend: 'true' } })).suspended).toBe(false);
