@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -254,4 +255,75 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The e2e suite's API server, for the `--source kube` cases
+
+/** What the kube cases need from the cluster: the service's kubeconfig and one user's token. */
+export interface BenchCluster {
+  server: string;
+  /** A kubeconfig for the service's own ServiceAccount (deploy/), as it runs in a cluster. */
+  serviceKubeconfig: string;
+  /** A token of the ServiceAccount `bench-user`, which may read the demo's namespaces. */
+  userToken: string;
+  stop(): Promise<void>;
+}
+
+interface HarnessCluster {
+  server: string;
+  kubectl(args: string[], opts?: { input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  writeKubeconfig(path: string, token: string): Promise<void>;
+  fluxCrdPaths: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads a TypeScript module of the e2e harness from its source, with vite (a dev
+ * dependency already), so the harness finds its build script and the demo by their real
+ * paths. Not imported statically: the service's image is built without test/.
+ */
+async function harnessModule<T>(path: string): Promise<T> {
+  const vite = await import('vite');
+  const { module } = await vite.runnerImport<T>(join(ROOT, path), { configFile: false, root: ROOT, logLevel: 'silent' });
+  return module;
+}
+
+const USER = 'bench-user';
+const USER_NAMESPACE = 'flux-pipelines';
+
+/**
+ * Starts the e2e suite's kube-apiserver and etcd (binaries from its cache,
+ * ~/.cache/flux-pipelines-api/e2e/), installs the Flux CRDs, applies the demo as the e2e
+ * suite does, the service's deploy/ manifests (its ServiceAccount, reader and reviews
+ * ClusterRoles), and a ServiceAccount `bench-user` bound to the reader role in the demo's
+ * namespaces. Rejects with the reason when any step fails; the cluster is then stopped.
+ */
+export async function startBenchCluster(dir: string): Promise<BenchCluster> {
+  const { startTestCluster } = await harnessModule<{ startTestCluster(): Promise<HarnessCluster> }>('test/e2e/harness/cluster.ts');
+  const { installCrds } = await harnessModule<{ installCrds(c: HarnessCluster, paths: string[]): Promise<string[]> }>('test/e2e/harness/crds.ts');
+  const { loadDemo } = await harnessModule<{ loadDemo(c: HarnessCluster): Promise<void> }>('test/e2e/support/demo-cluster.ts');
+  const cluster = await startTestCluster();
+  try {
+    const must = async (args: string[], input?: string) => {
+      const result = await cluster.kubectl(args, { input });
+      if (result.code !== 0) throw new Error(`kubectl ${args.slice(0, 3).join(' ')}: ${(result.stderr || result.stdout).trim()}`);
+      return result.stdout.trim();
+    };
+    await installCrds(cluster, cluster.fluxCrdPaths);
+    await loadDemo(cluster);
+    await must(['apply', '--server-side', '--field-manager=bench', '-k', join(ROOT, 'deploy')]);
+    await must(['create', 'serviceaccount', USER, '-n', USER_NAMESPACE]);
+    for (const namespace of ['flux-system', 'dev', 'staging', 'prod']) {
+      await must(['create', 'rolebinding', USER, '-n', namespace, '--clusterrole=flux-pipelines-api-reader', `--serviceaccount=${USER_NAMESPACE}:${USER}`]);
+    }
+    const serviceToken = await must(['create', 'token', 'flux-pipelines-api', '-n', USER_NAMESPACE, '--duration=2h']);
+    const userToken = await must(['create', 'token', USER, '-n', USER_NAMESPACE, '--duration=2h']);
+    const serviceKubeconfig = join(dir, 'bench-service.kubeconfig');
+    await cluster.writeKubeconfig(serviceKubeconfig, serviceToken);
+    return { server: cluster.server, serviceKubeconfig, userToken, stop: () => cluster.stop() };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
 }

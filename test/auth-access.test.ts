@@ -205,15 +205,34 @@ describe('--auth token: authorization', () => {
   });
 
   it('gives the same answer for an existing and a missing pipeline also when one document lists all namespaces too', async () => {
-    // The loaders serve a by-namespace read from an all-namespace one of the same kind in the
-    // same batch: the caller then gets "not found" rather than FORBIDDEN, but never more.
+    // The loaders serve a by-namespace list from an all-namespace one of the same kind in the
+    // same batch, cut to what the caller may read: nothing of a forbidden namespace, whether or
+    // not it exists. A lookup by name (the store's `get`) is authorized on its own: FORBIDDEN.
     const h = await harness();
     const same = { 'x-request-id': 'batched' };
     const document = (name: string) => `{ pipelines(approach: CM) { name } pipeline(approach: CM, name: "${name}", namespace: "flux-system") { name } }`;
     const real = await h.query(TOKENS.carol, document('example-pipeline'), undefined, same);
     const missing = await h.query(TOKENS.carol, document('no-such-pipeline'), undefined, same);
     expect(real.data).toEqual({ pipelines: [], pipeline: null });
+    expect(real.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(JSON.stringify(real).replaceAll('example-pipeline', 'NAME')).toEqual(JSON.stringify(missing).replaceAll('no-such-pipeline', 'NAME'));
+  });
+
+  it('answers a namespace list batched with an all-namespace one the same whether the forbidden namespace holds a pipeline or not', async () => {
+    // `pipelines(namespace)` alone is FORBIDDEN; beside `pipelines` of every namespace it is
+    // served from that list, cut to what the caller may read: empty, with no error. Less
+    // precise than FORBIDDEN, but it tells nothing about what exists there.
+    const shop = configMap('shop', { pipelines: 'stages:\n  - {name: dev, namespace: team-a, order: 1}\n' }, 'team-a');
+    const bank = configMap('bank', { pipelines: 'stages:\n  - {name: dev, namespace: team-b, order: 1}\n' }, 'team-b');
+    const document = '{ all: pipelines(approach: CM) { name } there: pipelines(approach: CM, namespace: "team-b") { name } }';
+    const answers = [];
+    for (const world of [[shop, bank], [shop]]) {
+      const h = await harness(fixtureSource(world));
+      h.reviewer.grant({ user: 'alice' }, ['configmaps', 'kustomizations', 'helmreleases'], ['team-a']);
+      answers.push(await h.query(TOKENS.alice, document, undefined, { 'x-request-id': 'batched-namespace' }));
+    }
+    expect(answers[0]).toEqual({ status: 200, data: { all: [{ name: 'shop' }], there: [] } });
+    expect(answers[1]).toEqual(answers[0]);
   });
 
   it('leaves out of `pipelines` what a user may not read, without counting it', async () => {

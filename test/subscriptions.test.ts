@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { createHttpServer } from '../src/server/http-server.js';
+import { appAccess } from '../src/server/auth-setup.js';
+import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { eventually } from './support/processes.js';
 
 const SUBSCRIPTION = `subscription Live($approach: Approach!, $name: String!) {
@@ -133,9 +135,25 @@ describe('subscriptions over a real HTTP server', () => {
   let server: Server;
   let url: string;
 
+  const TOKEN = 'leak-test-token';
+  /** Ref'd timers of this process: a re-check timer left behind by a closed stream would stay here. */
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
   beforeAll(async () => {
     source = (await createSource({ type: 'demo' })) as SnapshotSource;
-    const app = createApp({ source, logger: createLogger('silent'), subscriptions: { maxOpen: 50, coalesceMs: 50 } });
+    // With per-user access, so every stream also arms its re-check timer. Its period is long
+    // (10 min) and the query deadline short, so any timer still there after the ceiling below
+    // is a re-check timer nobody cleared.
+    const reviewer = new FakeAccessReviewer();
+    reviewer.tokens.set(TOKEN, { user: 'leak', groups: ['system:authenticated'] });
+    reviewer.grant({ group: 'system:authenticated' }, ['pipelines', 'kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'], ['']);
+    const app = createApp({
+      source,
+      logger: createLogger('silent'),
+      subscriptions: { maxOpen: 50, coalesceMs: 50 },
+      limits: { ...DEFAULT_LIMITS, queryTimeoutMs: 3_000 },
+      access: appAccess({ mode: 'token', cacheTtlMs: 600_000 }, reviewer),
+    });
     server = createHttpServer({ app, source, logger: createLogger('silent'), isDraining: () => false, maxBodyBytes: 65_536 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -146,13 +164,14 @@ describe('subscriptions over a real HTTP server', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('leaves no listener behind after 1,000 connect/disconnect cycles', async () => {
+  it('leaves no listener and no re-check timer behind after 1,000 connect/disconnect cycles', async () => {
     const before = source.store.listenerCount();
+    const timersBefore = timers();
     for (let i = 0; i < 1_000; i++) {
       const controller = new AbortController();
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({ query: SUBSCRIPTION, variables: { approach: 'HYBRID', name: 'example-pipeline' } }),
         signal: controller.signal,
       });
@@ -163,5 +182,8 @@ describe('subscriptions over a real HTTP server', () => {
     // The server sees each disconnect asynchronously: wait for the last ones, within a ceiling.
     await eventually(() => source.store.listenerCount() <= before);
     expect(source.store.listenerCount()).toBe(before);
+    // Timers: each stream armed one; the requests' own deadline timers (3 s) end by themselves.
+    await eventually(() => timers() <= timersBefore, 30_000);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
   }, 120_000);
 });

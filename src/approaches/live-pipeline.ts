@@ -10,6 +10,12 @@ export interface LivePipelineEvent {
   error: Error | null;
   /** Fresh per event: the event's fields are resolved through it, so it reads current data. */
   service: PipelineService;
+  /**
+   * True when nothing the pipeline is built from changed and the event only re-checks the
+   * caller (the `recheckMs` timer): it is to be sent only when its answer differs from the
+   * last one sent. An error event always ends the stream, so it is always sent.
+   */
+  recheck: boolean;
 }
 
 export interface LivePipelineOptions {
@@ -25,6 +31,12 @@ export interface LivePipelineOptions {
   onClose?: () => void;
   /** Whether the caller's credentials still hold; asked before every event. */
   stillAuthenticated?: () => Promise<boolean>;
+  /**
+   * With per-user access: evaluate again this long after the last evaluation even when
+   * nothing changed (no longer than the review cache's TTL), so a caller whose token or
+   * RBAC was revoked is not kept connected by a quiet pipeline. Absent: no timer.
+   */
+  recheckMs?: number;
 }
 
 /** Errors after which the stream goes on: a definition being edited may become valid again. */
@@ -42,6 +54,9 @@ export function livePipeline(approach: Approach, namespace: string, name: string
   let dirty = true;
   let endAfterThis = false;
   let timer: NodeJS.Timeout | null = null;
+  /** Set by the re-check timer: evaluate again although nothing changed. */
+  let recheckDue = false;
+  let recheckTimer: NodeJS.Timeout | null = null;
   let recorder: ReadRecorder | null = null;
   let waiting: ((value: void) => void) | null = null;
 
@@ -58,6 +73,17 @@ export function livePipeline(approach: Approach, namespace: string, name: string
       wake();
     }, options.coalesceMs);
   };
+  // Re-armed after every evaluation, whatever caused it: an evaluation re-authorizes
+  // (fresh loaders, stillAuthenticated), so the clock only needs to run while quiet.
+  const armRecheck = () => {
+    if (closed || endAfterThis || options.recheckMs === undefined) return;
+    if (recheckTimer) clearTimeout(recheckTimer);
+    recheckTimer = setTimeout(() => {
+      recheckTimer = null;
+      recheckDue = true;
+      wake();
+    }, options.recheckMs);
+  };
   const unsubscribe = options.subscribe?.((event) => {
     if (!recorder) return;
     if (event.type === 'change' ? recorder.concerns(event.change) : recorder.kinds().has(event.kind)) markDirty();
@@ -68,6 +94,8 @@ export function livePipeline(approach: Approach, namespace: string, name: string
     closed = true;
     if (timer) clearTimeout(timer);
     timer = null;
+    if (recheckTimer) clearTimeout(recheckTimer);
+    recheckTimer = null;
     unsubscribe?.();
     options.signal?.removeEventListener('abort', close);
     wake();
@@ -76,7 +104,7 @@ export function livePipeline(approach: Approach, namespace: string, name: string
   if (options.signal?.aborted) close();
   else options.signal?.addEventListener('abort', close, { once: true });
 
-  const evaluate = async (): Promise<LivePipelineEvent> => {
+  const evaluate = async (recheck: boolean): Promise<LivePipelineEvent> => {
     const next = new ReadRecorder();
     const service = options.newService(next);
     recorder = next;
@@ -84,11 +112,14 @@ export function livePipeline(approach: Approach, namespace: string, name: string
       if (options.stillAuthenticated && !(await options.stillAuthenticated())) {
         throw new PipelineApiError('UNAUTHENTICATED', 'The caller\'s credentials are no longer valid: the subscription ends.');
       }
-      return { pipeline: await service.get(approach, namespace, name), error: null, service };
+      return { pipeline: await service.get(approach, namespace, name), error: null, service, recheck };
     } catch (error) {
       const code = error instanceof PipelineApiError ? error.code : null;
       if (code === null || !RECOVERABLE.has(code)) endAfterThis = true;
-      return { pipeline: null, error: error as Error, service };
+      // An error that ends the stream is always sent: it must never end silently.
+      return { pipeline: null, error: error as Error, service, recheck: recheck && !endAfterThis };
+    } finally {
+      armRecheck();
     }
   };
 
@@ -98,10 +129,12 @@ export function livePipeline(approach: Approach, namespace: string, name: string
     },
     async next() {
       if (endAfterThis) close();
-      while (!closed && !dirty) await new Promise<void>((resolve) => (waiting = resolve));
+      while (!closed && !dirty && !recheckDue) await new Promise<void>((resolve) => (waiting = resolve));
       if (closed) return { done: true, value: undefined };
+      const recheckOnly = !dirty;
       dirty = false;
-      return { done: false, value: await evaluate() };
+      recheckDue = false;
+      return { done: false, value: await evaluate(recheckOnly) };
     },
     async return() {
       close();

@@ -16,6 +16,8 @@ export interface LiveContext {
   acquire(): (() => void) | null;
   maxOpen: number;
   coalesceMs: number;
+  /** With per-user access: how often a quiet subscription re-checks its caller (the review cache TTL). */
+  recheckMs?: number;
   /** The request's own signal: aborted when the client goes away. */
   signal: AbortSignal;
 }

@@ -256,6 +256,7 @@ export function createApp({
           acquire,
           maxOpen: subscriptions.maxOpen,
           coalesceMs: subscriptions.coalesceMs,
+          recheckMs: access?.policy.ttlMs,
           signal: request.signal,
         },
       };

@@ -57,6 +57,65 @@ async function ask(url: string, document: string, variables: Record<string, unkn
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
+/** PIPELINE_QUERY as a subscription: the same fields, live. */
+const PIPELINE_SUBSCRIPTION = PIPELINE_QUERY.replace(/^query Pipeline/, 'subscription Pipeline');
+
+interface SseEvent {
+  event: string;
+  data: any;
+}
+
+/** An open subscription over SSE (graphql-sse, distinct connections), read one event at a time. */
+interface Stream {
+  /** The next event, or null when the server ended the response; throws past `withinMs`. */
+  next(withinMs: number): Promise<SseEvent | null>;
+  close(): void;
+}
+
+async function subscribe(url: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Stream> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query: PIPELINE_SUBSCRIPTION, variables }),
+    signal: controller.signal,
+  });
+  if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) throw new Error(`not a stream: ${response.status} ${await response.text()}`);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const read = async (): Promise<SseEvent | null> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data:(.*)$/m.exec(block)?.[1]?.trim();
+        if (event) return { event, data: data ? JSON.parse(data) : null };
+        continue; // a heartbeat comment
+      }
+      const { value, done } = await reader.read();
+      if (done) return null;
+      buffer += value;
+    }
+  };
+  let pending: Promise<SseEvent | null> | null = null;
+  return {
+    async next(withinMs) {
+      // A read that timed out stays pending and answers the next call: no event is lost.
+      pending ??= read();
+      let timer: NodeJS.Timeout | undefined;
+      const ceiling = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), withinMs)));
+      const result = await Promise.race([pending, ceiling]);
+      clearTimeout(timer);
+      if (result === 'timeout') throw new Error(`no event within ${withinMs} ms`);
+      pending = null;
+      return result;
+    },
+    close: () => controller.abort(),
+  };
+}
+
 /**
  * A ServiceAccount token the API server issued, with its claims changed and signed again
  * with the cluster's service-account key.
@@ -216,6 +275,99 @@ describe('two teams, one service', () => {
     expect(objectsSeen).toBeGreaterThan(1000);
   });
 
+  it('gives each team, through concurrent subscriptions to the same pipelines, only its namespaces in every event: 0 cross over', async () => {
+    const pipelineQueries = QUERIES.filter((q) => q.document === PIPELINE_QUERY);
+    const streams = await Promise.all(
+      (Object.keys(TEAMS) as Team[]).flatMap((team) =>
+        pipelineQueries.map(async (query) => ({ team, query, stream: await subscribe(server.url, query.variables, bearer(tokens[team]!)), events: 0 })),
+      ),
+    );
+    const mismatches: string[] = [];
+    const crossed: string[] = [];
+    const check = (s: (typeof streams)[number], event: SseEvent | null) => {
+      s.events++;
+      const expected = expectedFor(s.team, s.query, structuredClone(full[s.query.label]));
+      const got = { event: event?.event, data: event?.data?.data, errors: errorsOf({ status: 200, headers: new Headers(), body: event?.data ?? {} }) };
+      if (JSON.stringify(got) !== JSON.stringify({ event: 'next', ...expected })) mismatches.push(`${s.team} ${s.query.label} event ${s.events}: ${JSON.stringify(got).slice(0, 400)}`);
+      crossed.push(...crossOvers(s.team, event?.data?.data));
+    };
+    try {
+      await Promise.all(streams.map(async (s) => check(s, await s.stream.next(30_000))));
+      // A pipeline the team may not read at all: its one event was null with FORBIDDEN, and
+      // the stream has ended.
+      const ended = streams.filter((s) => full[s.query.label].pipeline && expectedFor(s.team, s.query, structuredClone(full[s.query.label])).data.pipeline === null);
+      expect(ended.map((s) => `${s.team} ${s.query.label}`)).toEqual(['team-a team-b pipeline']);
+      for (const s of ended) expect((await s.stream.next(10_000))?.event).toBe('complete');
+      // The streams of pipelines with releases in those namespaces (the team-b pipeline has none).
+      const live = streams.filter((s) => !ended.includes(s) && full[s.query.label].pipeline.stages.some((stage: any) => stage.releases.length > 0));
+      expect(live.length).toBe(streams.length - 2);
+      // Changes to releases in every stage namespace (an annotation: the answers stay the
+      // same): each stream is evaluated again and sends an event, which must again hold only
+      // what that team may read.
+      const ROUNDS = 3;
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const namespace of ['dev', 'staging', 'prod']) {
+          await must(['annotate', '--overwrite', 'kustomization', namespace, '-n', namespace, `e2e.flux-pipelines/poke=${round}`]);
+        }
+        await Promise.all(live.map(async (s) => check(s, await s.stream.next(30_000))));
+      }
+      expect(live.reduce((n, s) => n + s.events, 0)).toBe(live.length * 4);
+    } finally {
+      for (const s of streams) s.stream.close();
+    }
+    const events = streams.reduce((n, s) => n + s.events, 0);
+    console.log(`auth e2e: ${streams.length} concurrent subscriptions, ${events} events, ${crossed.length} objects crossed over`);
+    expect(mismatches).toEqual([]);
+    expect(crossed).toEqual([]);
+    expect(events).toBeGreaterThan(streams.length * 3);
+  });
+
+  it('ends an open subscription on a quiet pipeline with FORBIDDEN once a RoleBinding it needs is deleted', async () => {
+    /** Binds again whether or not the test got as far as deleting the binding. */
+    const rebind = async (namespace: string) => {
+      await cluster.kubectl(['delete', 'rolebinding', 'team-a-read', '-n', namespace, '--ignore-not-found']);
+      await bindTeam('team-a', namespace);
+    };
+    const stream = await subscribe(server.url, { approach: 'HYBRID', name: 'example-pipeline' }, bearer(tokens['team-a']!));
+    // Deleted RoleBindings are noticed when the cached review ends (TTL) and the stream's
+    // next re-check runs (at most one TTL later): the ceiling allows both, plus a margin.
+    const CEILING_MS = 2 * TTL_MS + 5_000;
+    try {
+      const first = (await stream.next(30_000))!;
+      expect(first.data.data.pipeline.stages[0].releases).not.toBeNull();
+      // A stage namespace lost: the next event shows that stage FORBIDDEN, and the stream goes on.
+      await must(['delete', 'rolebinding', 'team-a-read', '-n', 'dev']);
+      const devDeletedAt = Date.now();
+      const next = (await stream.next(CEILING_MS))!;
+      const devTook = Date.now() - devDeletedAt;
+      expect(next.event).toBe('next');
+      expect(next.data.data.pipeline.stages[0].releases).toBeNull();
+      expect(errorsOf({ status: 200, headers: new Headers(), body: next.data })).toEqual(['pipeline.stages.0.releases FORBIDDEN dev', 'pipeline.stages.2.releases FORBIDDEN prod']);
+      // The pipeline's own namespace lost: a last event, null with FORBIDDEN, then the end.
+      await must(['delete', 'rolebinding', 'team-a-read', '-n', 'flux-system']);
+      const deletedAt = Date.now();
+      const last = (await stream.next(CEILING_MS))!;
+      const took = Date.now() - deletedAt;
+      expect(last.event).toBe('next');
+      expect(last.data.data).toEqual({ pipeline: null });
+      expect(last.data.errors.map((e: any) => `${e.extensions.code} ${e.extensions.namespace}`)).toEqual(['FORBIDDEN flux-system']);
+      expect((await stream.next(10_000))?.event).toBe('complete');
+      console.log(`auth e2e: subscription showed dev FORBIDDEN ${devTook} ms and ended with FORBIDDEN ${took} ms after the RoleBinding was deleted (cache period ${TTL_MS} ms)`);
+    } finally {
+      stream.close();
+      await rebind('dev');
+      await rebind('flux-system');
+      // The refusals stay cached for one period: wait until team-a reads dev again, as before.
+      const since = Date.now();
+      for (;;) {
+        const answer = await ask(server.url, PIPELINE_QUERY, { approach: 'HYBRID', name: 'example-pipeline' }, bearer(tokens['team-a']!));
+        if (answer.body.data?.pipeline?.stages?.[0]?.releases) break;
+        expect(Date.now() - since, 'team-a reads again after the RoleBindings are back').toBeLessThan(TTL_MS + 10_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+
   it('answers the same for a pipeline that exists in a namespace the caller may not read and one that does not', async () => {
     const same = { ...bearer(tokens['team-a']!), 'x-request-id': 'no-enumeration' };
     const existing = await ask(server.url, PIPELINE_QUERY, { approach: 'CM', ...TEAM_B_PIPELINE }, same);
@@ -280,6 +432,35 @@ describe('tokens that get 401', () => {
     expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
     expect(answer.body.data).toBeUndefined();
     expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('a ServiceAccount deleted while its subscription is open', () => {
+  it('ends the subscription with UNAUTHENTICATED, no data', async () => {
+    const name = 'auth-sub-short-lived';
+    await must(['create', 'serviceaccount', name, '-n', NS]);
+    await must(['create', 'rolebinding', name, '-n', 'flux-system', '--clusterrole=flux-pipelines-api-reader', `--serviceaccount=${NS}:${name}`]);
+    tokens.subscriber = await token(name);
+    const stream = await subscribe(server.url, { approach: 'HYBRID', name: 'example-pipeline' }, bearer(tokens.subscriber));
+    try {
+      const first = (await stream.next(30_000))!;
+      expect(first.data.data.pipeline.name).toBe('example-pipeline');
+      await must(['delete', 'serviceaccount', name, '-n', NS]);
+      const deletedAt = Date.now();
+      // The API server itself keeps accepting a token it accepted recently for 10 s more (its
+      // own token cache), then our cached review ends (TTL) and the next re-check (at most one
+      // TTL later) asks again: the ceiling allows all three, plus a margin.
+      const last = (await stream.next(10_000 + 2 * TTL_MS + 5_000))!;
+      const took = Date.now() - deletedAt;
+      expect(last.data.data).toEqual({ pipeline: null });
+      expect(last.data.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+      expect((await stream.next(10_000))?.event).toBe('complete');
+      console.log(`auth e2e: subscription ended with UNAUTHENTICATED ${took} ms after its ServiceAccount was deleted (cache period ${TTL_MS} ms)`);
+    } finally {
+      stream.close();
+      await cluster.kubectl(['delete', 'serviceaccount', name, '-n', NS, '--ignore-not-found']);
+      await cluster.kubectl(['delete', 'rolebinding', name, '-n', 'flux-system', '--ignore-not-found']);
+    }
   });
 });
 

@@ -12,8 +12,12 @@ export type IndexFunction = (object: KubeObject) => string[];
 const ALL = '*';
 const SEP = '\u0000';
 
-/** The key an index is read at: (namespace or all) and the index-specific value. */
-export const indexKey = (namespace: string | null, value: string): string => `${namespace ?? ALL}${SEP}${value}`;
+/**
+ * The key an index is read at: (namespace or all) and the index-specific value. Built with
+ * join, which makes one flat string: `+` and template literals make a rope (a cons string)
+ * that a Map keeps as an extra 32-byte node per key, a few MiB over 100k objects.
+ */
+export const indexKey = (namespace: string | null, value: string): string => [namespace ?? ALL, value].join(SEP);
 
 const scoped = (object: KubeObject, value: string): string[] => [
   indexKey(object.metadata.namespace ?? '', value),

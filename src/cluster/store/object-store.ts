@@ -2,6 +2,7 @@ import type { KubeObject } from '../kube-object.js';
 import type { Freshness, SourceEvent, StoreChange, StoreStats } from '../reader.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../resources.js';
 import { INDEXES, type IndexName } from './indexes.js';
+import { StringInterner } from './interner.js';
 import { projectObject } from './projection.js';
 
 /** Where a kind's feed stands. */
@@ -35,7 +36,8 @@ class KindTable {
   waiters = new Set<() => void>();
 }
 
-export const objectKey = (namespace: string | null | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+/** `namespace/name`, as one flat string (see indexKey): every table and index holds it. */
+export const objectKey = (namespace: string | null | undefined, name: string): string => [namespace ?? '', name].join('/');
 const keyOf = (o: KubeObject) => objectKey(o.metadata.namespace, o.metadata.name);
 
 /** Same object version: the API server's resourceVersion when there is one, else the content. */
@@ -58,6 +60,8 @@ export class ObjectStore {
   private readonly tables = new Map<ResourceKind, KindTable>();
   private readonly listeners = new Set<(event: SourceEvent) => void>();
   private writes = 0;
+  /** Repeated strings of stored objects, held once (see StringInterner). */
+  private readonly strings = new StringInterner();
 
   constructor(kinds: readonly ResourceKind[] = RESOURCE_KINDS) {
     for (const kind of kinds) this.tables.set(kind, new KindTable());
@@ -200,6 +204,8 @@ export class ObjectStore {
     const previous = table.objects.get(key);
     if (previous && sameVersion(previous, object)) return null;
     if (previous) this.unindex(table, key, previous);
+    // The stored form is ours alone (projected from the source's parse): its strings can be shared.
+    this.strings.internTree(object);
     this.index(table, key, object);
     const change: StoreChange = previous ? { kind, type: 'MODIFIED', object, previous } : { kind, type: 'ADDED', object };
     this.emit({ type: 'change', change });

@@ -47,14 +47,100 @@ function projectWorkloadSpec(spec: Record<string, unknown>): Record<string, unkn
   return { ...rest, template: { ...podMeta, spec: projectedPod } };
 }
 
+/** The named fields of a record that are present, in that order; anything else is dropped. */
+function pick(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (record[field] !== undefined) out[field] = record[field];
+  return out;
+}
+
+/** A list of records reduced to some fields; other entries are kept as they are (readers skip them). */
+function pickEach(value: unknown, fields: readonly string[]): unknown {
+  return Array.isArray(value) ? value.map((entry) => (isRecord(entry) ? pick(entry, fields) : entry)) : value;
+}
+
+/**
+ * Conditions of the given types only: readers look a condition up by type, and the first
+ * of a type is the one they find, so dropping the other types changes no answer.
+ */
+function conditionsOf(value: unknown, types: ReadonlySet<string>): unknown {
+  if (!Array.isArray(value)) return value;
+  return pickEach(
+    value.filter((c) => !isRecord(c) || typeof c.type !== 'string' || types.has(c.type)),
+    CONDITION_FIELDS,
+  );
+}
+
+const CONDITION_FIELDS = ['type', 'status', 'reason', 'message', 'lastTransitionTime'] as const;
+
+/**
+ * Flux releases (src/approaches/flux-releases.ts reads them; the indexes read inventory ids):
+ * the conditions health is made of, revisions, inventory ids, and Helm history without digests.
+ * At 100k objects, what Flux also writes there (checksums, digests, other conditions) was a
+ * large part of the store.
+ */
+const RELEASE_CONDITIONS = new Set(['Ready', 'Reconciling', 'Stalled']);
+const RELEASE_STATUS = ['observedGeneration', 'lastAppliedRevision', 'lastAttemptedRevision'] as const;
+const HISTORY_FIELDS = ['name', 'chartName', 'chartVersion', 'appVersion', 'version', 'status', 'lastDeployed'] as const;
+const RELEASE_SPEC: Record<string, readonly string[]> = {
+  Kustomization: ['suspend', 'path', 'targetNamespace', 'sourceRef'],
+  HelmRelease: ['suspend', 'targetNamespace', 'releaseName', 'chart'],
+};
+
+function projectReleaseStatus(status: Record<string, unknown>): Record<string, unknown> {
+  const out = pick(status, RELEASE_STATUS);
+  if (status.conditions !== undefined) out.conditions = conditionsOf(status.conditions, RELEASE_CONDITIONS);
+  if (status.history !== undefined) out.history = pickEach(status.history, HISTORY_FIELDS);
+  const inventory = status.inventory;
+  if (inventory !== undefined) {
+    out.inventory = isRecord(inventory) && inventory.entries !== undefined ? { entries: pickEach(inventory.entries, ['id']) } : inventory;
+  }
+  return out;
+}
+
+function projectReleaseSpec(kind: string, spec: Record<string, unknown>): Record<string, unknown> {
+  const out = pick(spec, RELEASE_SPEC[kind]!);
+  if (isRecord(out.sourceRef)) out.sourceRef = pick(out.sourceRef, ['kind', 'name', 'namespace']);
+  if (isRecord(out.chart)) {
+    const chartSpec = out.chart.spec;
+    out.chart = isRecord(chartSpec) ? { spec: pick(chartSpec, ['chart', 'version']) } : out.chart;
+  }
+  return out;
+}
+
+/** Workloads (src/approaches/deployments.ts): replica counts and whether a rollout failed. */
+const WORKLOAD_CONDITIONS = new Set(['Progressing']);
+const WORKLOAD_STATUS = [
+  'observedGeneration',
+  'replicas',
+  'readyReplicas',
+  'updatedReplicas',
+  'availableReplicas',
+  'desiredNumberScheduled',
+  'numberReady',
+  'updatedNumberScheduled',
+  'numberAvailable',
+] as const;
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+function projectWorkloadStatus(status: Record<string, unknown>): Record<string, unknown> {
+  const out = pick(status, WORKLOAD_STATUS);
+  if (status.conditions !== undefined) out.conditions = conditionsOf(status.conditions, WORKLOAD_CONDITIONS);
+  return out;
+}
+
 function projectSpec(kind: string, spec: unknown): unknown {
   if (!isRecord(spec)) return spec;
-  if (kind === 'HelmRelease') {
-    const { values: _values, valuesFrom: _valuesFrom, ...rest } = spec;
-    return rest;
-  }
+  if (kind in RELEASE_SPEC) return projectReleaseSpec(kind, spec);
   if (isRecord(spec.template)) return projectWorkloadSpec(spec);
   return spec;
+}
+
+function projectStatus(kind: string, status: unknown): unknown {
+  if (!isRecord(status)) return status;
+  if (kind in RELEASE_SPEC) return projectReleaseStatus(status);
+  if (WORKLOAD_KINDS.has(kind)) return projectWorkloadStatus(status);
+  return status;
 }
 
 /** The stored form of an object. Pure: the input is not changed. */
@@ -67,6 +153,6 @@ export function projectObject(object: KubeObject): KubeObject {
     return out;
   }
   if (object.spec !== undefined) out.spec = projectSpec(object.kind, object.spec);
-  if (object.status !== undefined) out.status = object.status;
+  if (object.status !== undefined) out.status = projectStatus(object.kind, object.status);
   return out;
 }

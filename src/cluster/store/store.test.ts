@@ -52,6 +52,51 @@ describe('projection', () => {
       template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i:1' }], initContainers: [{ name: 'init', image: 'i:0' }] } },
     });
 
+    const ks = projectObject({
+      ...obj('Kustomization', 'dev', 'k'),
+      spec: { interval: '5m', prune: true, path: './p', suspend: false, targetNamespace: 't', sourceRef: { kind: 'GitRepository', name: 'g', apiVersion: 'x' } },
+      status: {
+        observedGeneration: 2,
+        lastAppliedRevision: 'r1',
+        lastAttemptedRevision: 'r2',
+        lastHandledReconcileAt: 'now',
+        conditions: [
+          { type: 'Healthy', status: 'True' },
+          { type: 'Ready', status: 'False', reason: 'Failed', message: 'm', lastTransitionTime: 't', observedGeneration: 2 },
+          'not a condition',
+        ],
+        inventory: { entries: [{ id: 'dev_web_apps_Deployment', v: 'v1' }] },
+      },
+    });
+    expect(ks.spec).toEqual({ suspend: false, path: './p', targetNamespace: 't', sourceRef: { kind: 'GitRepository', name: 'g' } });
+    expect(ks.status).toEqual({
+      observedGeneration: 2,
+      lastAppliedRevision: 'r1',
+      lastAttemptedRevision: 'r2',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Failed', message: 'm', lastTransitionTime: 't' }, 'not a condition'],
+      inventory: { entries: [{ id: 'dev_web_apps_Deployment' }] },
+    });
+    const hrFull = projectObject({
+      ...obj('HelmRelease', 'dev', 'h'),
+      spec: { releaseName: 'rn', chart: { spec: { chart: 'c', version: '1.x', sourceRef: { kind: 'HelmRepository' } } } },
+      status: { helmChart: 'x', history: [{ chartName: 'c', chartVersion: '1.2', appVersion: 'a', version: 3, name: 'rn', status: 'deployed', lastDeployed: 't', digest: 'sha' }] },
+    });
+    expect(hrFull.spec).toEqual({ releaseName: 'rn', chart: { spec: { chart: 'c', version: '1.x' } } });
+    expect(hrFull.status).toEqual({ history: [{ chartName: 'c', chartVersion: '1.2', appVersion: 'a', version: 3, name: 'rn', status: 'deployed', lastDeployed: 't' }] });
+    const workload = projectObject({
+      ...obj('Deployment', 'dev', 'web'),
+      status: {
+        readyReplicas: 1,
+        replicas: 2,
+        collisionCount: 0,
+        conditions: [
+          { type: 'Available', status: 'True', message: 'long' },
+          { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', lastUpdateTime: 't' },
+        ],
+      },
+    });
+    expect(workload.status).toEqual({ replicas: 2, readyReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
+
     const cm = projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { pipelines: 'stages: []', password: 'x' } });
     expect(cm.data).toEqual({ pipelines: 'stages: []' });
     expect(projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { other: 'x' } }).data).toBeUndefined();

@@ -15,7 +15,7 @@ builder.subscriptionField('pipeline', (t) =>
     type: PipelineType,
     nullable: true,
     description:
-      'One pipeline, sent at once and then again whenever an object it is built from changes (changes within a moment of each other are one event). When it goes away (PIPELINE_NOT_FOUND) or can no longer be read (CRD_NOT_INSTALLED, FORBIDDEN…) the last event is null with that error, then the stream completes. While the store cannot keep the data current, events say so in `freshness`.',
+      'One pipeline, sent at once and then again whenever an object it is built from changes (changes within a moment of each other are one event). When it goes away (PIPELINE_NOT_FOUND) or can no longer be read (CRD_NOT_INSTALLED, FORBIDDEN…) the last event is null with that error, then the stream completes. While the store cannot keep the data current, events say so in `freshness`. With per-user access the caller is re-checked at least once per review-cache period even when nothing changes: an event is sent when the answer changed (a stage now FORBIDDEN), and the stream ends with null and UNAUTHENTICATED when the token no longer authenticates, or FORBIDDEN when the pipeline itself may no longer be read.',
     args: {
       approach: t.arg({ type: ApproachEnum, required: true, description: 'How the pipeline is defined.' }),
       name: t.arg.string({ required: true, description: 'The name of the Pipeline object or ConfigMap.' }),
@@ -37,6 +37,7 @@ builder.subscriptionField('pipeline', (t) =>
         signal: live.signal,
         onClose: release,
         stillAuthenticated: () => context.stillAuthenticated(),
+        recheckMs: live.recheckMs,
       });
     },
     resolve: (event: LivePipelineEvent) => {
