@@ -207,4 +207,40 @@ describe('livePipeline', () => {
     await stream.return!();
     expect(await waiting.next).toEqual({ done: true, value: undefined });
   });
+  it('re-checks a quiet stream recheckMs after its last evaluation, marking such events', async () => {
+    const RECHECK_MS = 1_000;
+    let valid = true;
+    const stream = live({ recheckMs: RECHECK_MS, stillAuthenticated: async () => valid });
+    expect((await stream.next()).value).toMatchObject({ recheck: false, error: null });
+    // A change re-evaluates (recheck false) and re-arms the clock from there.
+    const changed = await nextWithin(stream, RECHECK_MS / 2);
+    world.put('Pipeline', definition(['dev', 'prod']));
+    await vi.advanceTimersByTimeAsync(COALESCE_MS);
+    expect((await changed.next).value).toMatchObject({ recheck: false });
+    const quiet = await nextWithin(stream, RECHECK_MS - 1);
+    expect(quiet.settled()).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    const rechecked = (await quiet.next).value as LivePipelineEvent;
+    expect(rechecked).toMatchObject({ recheck: true, error: null });
+    expect(stagesOf(rechecked)).toEqual(['dev', 'prod']);
+    // An ending error found by a re-check is always sent: recheck false.
+    valid = false;
+    const ending = await nextWithin(stream, RECHECK_MS);
+    expect((await ending.next).value).toMatchObject({ recheck: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('marks a recoverable error found by a re-check as a re-check, and keeps going', async () => {
+    const RECHECK_MS = 1_000;
+    const stream = live({ recheckMs: RECHECK_MS });
+    await stream.next();
+    world.objects.set('Pipeline', [pipelineObject('shop', { stages: [{ name: 'dev', namespace: 'dev', order: 0 }] })]);
+    const broken = await nextWithin(stream, RECHECK_MS);
+    expect((await broken.next).value).toMatchObject({ recheck: true, error: { code: 'INVALID_PIPELINE_DEFINITION' } });
+    expect(vi.getTimerCount()).toBe(1);
+    await stream.return!();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
+
