@@ -266,6 +266,23 @@ const anonymousDemo: ThroughputCase = {
 };
 
 /**
+ * The same without the result cache (`--result-cache-mb 0`): every request is executed and
+ * encoded, so this is what a query that is not a repeat costs.
+ */
+const uncachedDemo: ThroughputCase = {
+  name: 'anonymous, demo source, result cache off',
+  async setup({ options, logDir }) {
+    const service = await startService('service-demo-uncached', ['--source', 'demo', '--result-cache-mb', '0'], [], options, logDir);
+    if (!('url' in service)) return { skipped: `service: ${service.reason}` };
+    return {
+      target: { url: service.url, queries: [readmeQuery('example-pipeline')], verify: looksLikePipeline },
+      pid: service.proc.pid,
+      stop: () => service.proc.stop(),
+    };
+  },
+};
+
+/**
  * The e2e suite's API server with the demo applied, started once for the kube cases (the
  * first to need it starts it) and stopped after the throughput part. A failure to start is
  * remembered and becomes every kube case's "not measured" reason.
@@ -316,7 +333,7 @@ function kubeCase(name: string, auth: 'none' | 'token'): ThroughputCase {
 
 /** Measured in this order, each in its own alternating rounds against bare Yoga. */
 const THROUGHPUT_CASES = (options: Options): ThroughputCase[] => [
-  ...(options.skipDemo ? [] : [anonymousDemo]),
+  ...(options.skipDemo ? [] : [anonymousDemo, uncachedDemo]),
   ...(options.skipKube ? [] : [kubeCase('anonymous, kube source', 'none'), kubeCase('one user, --auth token, kube source', 'token')]),
 ];
 

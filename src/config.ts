@@ -76,6 +76,8 @@ export interface ServerConfig {
   metricsPort: number | null;
   /** Open subscriptions per process (each holds a connection and a listener). */
   maxSubscriptions: number;
+  /** Bytes of encoded answers kept for repeated queries (0: no result cache). */
+  resultCacheBytes: number;
   auth: AuthConfig;
 }
 
@@ -191,6 +193,10 @@ Subscriptions:
   --max-subscriptions N  open subscriptions per process; more are refused with
                       TOO_MANY_SUBSCRIPTIONS (FLUX_PIPELINES_MAX_SUBSCRIPTIONS; default 100)
 
+Repeated queries:
+  --result-cache-mb N answers kept for repeated queries, in MiB; 0 turns the
+                      cache off (FLUX_PIPELINES_RESULT_CACHE_MB; default 64)
+
 Who sees what (see README, "Who sees what"):
   --auth MODE         none (default: everyone reads what the service may read),
                       token (Authorization: Bearer, checked by TokenReview) or proxy
@@ -212,6 +218,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
     throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** 0 is allowed here (no cache), unlike the limits: a cache is an option, a limit is not. */
+function resultCacheMiB(value: string | undefined): number {
+  if (value === undefined) return 64;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`result-cache-mb must be a whole number of MiB (0 turns the cache off), got "${value}"`);
   }
   return Number(value);
 }
@@ -354,6 +369,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
         'log-level': { type: 'string' },
         'metrics-port': { type: 'string' },
         'max-subscriptions': { type: 'string' },
+        'result-cache-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -374,6 +390,7 @@ export function parseServerConfig(argv: string[], env: Env): ServerConfig | 'hel
     limits: limitsConfig(values, env),
     metricsPort: metricsPort(nonEmpty(values['metrics-port']) ?? nonEmpty(env.FLUX_PIPELINES_METRICS_PORT)),
     maxSubscriptions: positiveInt('max-subscriptions', nonEmpty(values['max-subscriptions']) ?? nonEmpty(env.FLUX_PIPELINES_MAX_SUBSCRIPTIONS), 100),
+    resultCacheBytes: resultCacheMiB(nonEmpty(values['result-cache-mb']) ?? nonEmpty(env.FLUX_PIPELINES_RESULT_CACHE_MB)) * 1024 * 1024,
     auth: authConfig(values, env, source),
   };
 }

@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   const access = await accessFromConfig(config, logger);
   let draining = false;
   const server = createHttpServer({
-    app: createApp({ source, logger, limits: config.limits, access, subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions } }),
+    app: createApp({
+      source,
+      logger,
+      limits: config.limits,
+      access,
+      subscriptions: { ...DEFAULT_SUBSCRIPTIONS, maxOpen: config.maxSubscriptions },
+      resultCacheBytes: config.resultCacheBytes,
+    }),
     source,
     logger,
     isDraining: () => draining,

@@ -199,8 +199,7 @@ describe('--auth token: a quiet subscription is re-checked every review-cache pe
     const { events } = await h.subscribe();
     await events.next();
     h.reviewer.revoke({ group: 'team-a' }, DEFINITIONS, ['flux-system']);
-    await h.advance(TTL_MS - 1_000); // within the period: the cached answer still holds
-    await h.advance(1_001);
+    await h.advance(TTL_MS + 1);
     const last = (await events.next())!;
     expect(last.data.data).toEqual({ pipeline: null });
     expect(last.data.errors).toEqual([expect.objectContaining({ path: ['pipeline'], extensions: expect.objectContaining({ code: 'FORBIDDEN', namespace: 'flux-system' }) })]);
@@ -227,6 +226,57 @@ describe('--auth token: a quiet subscription is re-checked every review-cache pe
     await h.advance(TTL_MS + 1);
     expect(devReleases((await events.next())!)).toHaveLength(2);
     controller.abort();
+  });
+
+  it('ends within one TTL of a revocation even when a change event re-evaluates on answers cached before it', async () => {
+    const h = await harness();
+    const { events } = await h.subscribe();
+    expect(devReleases((await events.next())!)).toHaveLength(2);
+    // Revoked right after the reviews of the first event were cached ...
+    h.reviewer.revoke({ group: 'team-a' }, DEFINITIONS, ['flux-system']);
+    const revokedAt = 0;
+    let elapsed = 0;
+    const seen: SseEvent[] = [];
+    let ended: number | null = null;
+    const read = async () => {
+      for (;;) {
+        const event = await events.next();
+        if (!event) return;
+        seen.push(event);
+        if (event.event === 'next' && event.data.data?.pipeline === null) ended ??= elapsed;
+        if (event.event === 'complete') return;
+      }
+    };
+    const reading = read();
+    // ... and a change just before half a TTL: its evaluation may still use those answers,
+    // which are younger than half a TTL; then the timer comes half a TTL later and may not.
+    for (; elapsed < 0.45 * TTL_MS; elapsed += 250) await h.advance(250);
+    h.source.store.upsert('HelmRelease', bumped(h.source, '7.0.0'));
+    for (; ended === null && elapsed < 3 * TTL_MS; elapsed += 250) await h.advance(250);
+    expect(ended).not.toBeNull();
+    expect(ended! - revokedAt).toBeLessThanOrEqual(TTL_MS);
+    await reading; // the stream ends after its error event
+    const last = seen.at(-2)!;
+    expect(last.data).toEqual({ data: { pipeline: null }, errors: [expect.objectContaining({ path: ['pipeline'], extensions: expect.objectContaining({ code: 'FORBIDDEN', namespace: 'flux-system' }) })] });
+    expect(seen.at(-1)).toEqual({ event: 'complete', data: null });
+  });
+
+  it('ends within one TTL once the token is no longer accepted, whenever in the period that happens', async () => {
+    for (const offset of [0, 0.3 * TTL_MS, 0.5 * TTL_MS, 0.8 * TTL_MS]) {
+      const h = await harness();
+      const { events } = await h.subscribe();
+      await events.next();
+      let elapsed = 0;
+      for (; elapsed < offset; elapsed += 250) await h.advance(250);
+      h.reviewer.tokens.delete(TOKEN);
+      const revokedAt = elapsed;
+      let last: SseEvent | null = null;
+      void events.next().then((e) => (last = e));
+      for (; last === null && elapsed < offset + 3 * TTL_MS; elapsed += 250) await h.advance(250);
+      expect(last, `revoked at ${offset} ms`).not.toBeNull();
+      expect(elapsed - revokedAt, `revoked at ${offset} ms`).toBeLessThanOrEqual(TTL_MS + 250);
+      expect(last!.data.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    }
   });
 
   it('ends with KUBERNETES_UNAVAILABLE when the re-check cannot be made (fail closed)', async () => {

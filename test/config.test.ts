@@ -124,3 +124,20 @@ describe('limit flags and their variables', () => {
     expect(refusal(['--max-dept', '3'])).toBe("Unknown option '--max-dept'");
   });
 });
+
+describe('result cache size', () => {
+  it('is 64 MiB by default, set by --result-cache-mb over FLUX_PIPELINES_RESULT_CACHE_MB, and 0 turns it off', () => {
+    expect(parse([]).resultCacheBytes).toBe(64 * 1024 * 1024);
+    expect(parse([], { FLUX_PIPELINES_RESULT_CACHE_MB: '8' }).resultCacheBytes).toBe(8 * 1024 * 1024);
+    expect(parse(['--result-cache-mb', '16'], { FLUX_PIPELINES_RESULT_CACHE_MB: '8' }).resultCacheBytes).toBe(16 * 1024 * 1024);
+    expect(parse(['--result-cache-mb', '0']).resultCacheBytes).toBe(0);
+  });
+
+  it('refuses what is not a whole number of MiB, naming the flag', () => {
+    const why = (value: string) => `result-cache-mb must be a whole number of MiB (0 turns the cache off), got "${value}"`;
+    expect(refusal(['--result-cache-mb=-1'])).toBe(why('-1'));
+    expect(refusal(['--result-cache-mb', '1.5'])).toBe(why('1.5'));
+    expect(refusal([], { FLUX_PIPELINES_RESULT_CACHE_MB: 'lots' })).toBe(why('lots'));
+    expect(refusal(['--result-cache-mb', '9007199254740993'])).toBe(why('9007199254740993'));
+  });
+});

@@ -1,6 +1,7 @@
 // The query result cache, through the whole HTTP handling path (yoga.fetch): what may be
 // served again, and every change that must give a fresh answer. Reads are counted at the
 // reader interface; the source is the demo snapshot's own store.
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSource } from '../src/cluster/create-source.js';
 import type { KubeObject } from '../src/cluster/kube-object.js';
@@ -10,7 +11,9 @@ import { createLogger } from '../src/logger.js';
 import { renderMetrics } from '../src/metrics.js';
 import { appAccess } from '../src/server/auth-setup.js';
 import { createApp, type App } from '../src/server/create-app.js';
-import { ResultCache } from '../src/server/result-cache.js';
+import { createHttpServer } from '../src/server/http-server.js';
+import { ResultCache, withEncoding } from '../src/server/result-cache.js';
+import { DEFAULT_LIMITS } from '../src/config.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, type GraphQLClient } from './support/graphql-client.js';
 
@@ -121,6 +124,70 @@ describe('query result cache (anonymous)', () => {
   });
 });
 
+describe('a served answer on the HTTP server', () => {
+  it('is the same bytes as the first, with its own request id, access-log line and metrics count', async () => {
+    const lines: Record<string, any>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const demo = (await createSource({ type: 'demo' })) as SnapshotSource;
+    const source = counted(demo);
+    const server = createHttpServer({ app: createApp({ source, logger }), source, logger, isDraining: () => false, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const served = async () => {
+      const { body } = await renderMetrics();
+      const line = body.split('\n').find((l) => l.startsWith('flux_pipelines_graphql_requests_total{operation="One",outcome="ok"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    try {
+      const { port } = (server.address() as AddressInfo);
+      const send = async (requestId: string) => {
+        const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+          body: JSON.stringify({ query: QUERY, variables: VARIABLES }),
+        });
+        return { id: response.headers.get('x-request-id'), type: response.headers.get('content-type'), text: await response.text() };
+      };
+      const first = await send('first-1');
+      const reads = source.reads();
+      const countBefore = await served();
+      const second = await send('second-1');
+      expect(source.reads()).toBe(reads); // not executed again
+      expect(second.text).toBe(first.text);
+      expect(JSON.parse(second.text).data.pipeline.name).toBe('example-pipeline');
+      expect(second.type).toBe('application/json; charset=utf-8');
+      expect(second.id).toBe('second-1');
+      expect(await served()).toBe(countBefore + 1);
+      expect(lines.filter((l) => l.msg === 'request' && l.requestId === 'second-1')).toEqual([
+        expect.objectContaining({ method: 'POST', path: '/graphql', status: 200, durationMs: expect.any(Number) }),
+      ]);
+      // An object change: the next answer is computed again, and differs.
+      demo.store.upsert('HelmRelease', bumped(demo, '9.9.9'));
+      const third = await send('third-1');
+      expect(source.reads()).toBeGreaterThan(reads);
+      expect(third.text).not.toBe(first.text);
+      expect(devHelmVersion(JSON.parse(third.text).data)).toBe('9.9.9');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('builds no deadline signal for a served answer, and one for an answer computed', async () => {
+    const app = createApp({ source: await createSource({ type: 'demo' }), logger: createLogger('silent') });
+    const client = clientFor(app);
+    const any = vi.spyOn(AbortSignal, 'any');
+    try {
+      expect((await client.query(QUERY, VARIABLES)).data?.pipeline?.name).toBe('example-pipeline');
+      const computed = any.mock.calls.length;
+      expect(computed).toBeGreaterThan(0);
+      expect((await client.query(QUERY, VARIABLES)).data?.pipeline?.name).toBe('example-pipeline');
+      expect(any.mock.calls.length).toBe(computed);
+    } finally {
+      any.mockRestore();
+    }
+  });
+});
+
 describe('query result cache (per-user access)', () => {
   const TOKENS = { alice: 'alice-token.abc', bob: 'bob-token.def' };
   const ALL = ['pipelines', 'pipelinestages', 'configmaps', 'kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'];
@@ -222,6 +289,22 @@ describe('query result cache (per-user access, one clock)', () => {
 
 describe('ResultCache', () => {
   const result = (n: number) => ({ data: { n, padding: 'x'.repeat(1000) } });
+
+  it('gives back what it keeps with its JSON text, used for that very object only', () => {
+    const cache = new ResultCache(1_000_000);
+    const kept = cache.set('a', 1, { data: { n: 1 } }, Infinity);
+    const served = cache.get('a', 1)!;
+    expect(served).toBe(kept);
+    expect(served.stringify!(served)).toBe('{"data":{"n":1}}');
+    expect(JSON.stringify(served)).toBe('{"data":{"n":1}}'); // the encoder is not part of the answer
+    // A plugin that replaces the result gets its own result encoded, not the kept text.
+    const replaced = { ...served, errors: [{ message: 'm' }] };
+    expect(served.stringify!(replaced as never)).toBe('{"data":{"n":1},"errors":[{"message":"m"}]}');
+    // Not kept (too large): returned as given, nothing attached.
+    const big = { data: { padding: 'x'.repeat(200_000) } };
+    expect(cache.set('b', 1, big, Infinity)).toBe(big);
+    expect(withEncoding(big).stringify!(big)).toBe(JSON.stringify(big));
+  });
 
   it('drops the least recently used answers beyond its byte bound', () => {
     const cache = new ResultCache(20_000);

@@ -33,8 +33,9 @@ export interface LivePipelineOptions {
   stillAuthenticated?: () => Promise<boolean>;
   /**
    * With per-user access: evaluate again this long after the last evaluation even when
-   * nothing changed (no longer than the review cache's TTL), so a caller whose token or
-   * RBAC was revoked is not kept connected by a quiet pipeline. Absent: no timer.
+   * nothing changed (half the review cache's TTL, the evaluations trusting only answers
+   * with that long left), so a caller whose token or RBAC was revoked is not kept
+   * connected by a quiet pipeline. Absent: no timer.
    */
   recheckMs?: number;
 }

@@ -16,7 +16,11 @@ export interface LiveContext {
   acquire(): (() => void) | null;
   maxOpen: number;
   coalesceMs: number;
-  /** With per-user access: how often a quiet subscription re-checks its caller (the review cache TTL). */
+  /**
+   * With per-user access: how often a quiet subscription re-checks its caller (half the
+   * review cache TTL); its evaluations reuse only review answers with this long left, so a
+   * revocation ends it within one TTL.
+   */
   recheckMs?: number;
   /** The request's own signal: aborted when the client goes away. */
   signal: AbortSignal;
@@ -37,10 +41,11 @@ export interface GraphQLContext {
    */
   readerFor(scope: RequestScope): ClusterReader;
   /**
-   * Whether the caller's credentials still hold (cached like the first check): a
-   * subscription asks per event and ends with UNAUTHENTICATED when not.
+   * Whether the caller's credentials still hold (cached like the first check; with
+   * `minRemainingMs`, only a cached answer with that long left counts): a subscription
+   * asks per event and ends with UNAUTHENTICATED when not.
    */
-  stillAuthenticated(): Promise<boolean>;
+  stillAuthenticated(minRemainingMs?: number): Promise<boolean>;
   /**
    * Until when (epoch ms) this request's answer may be reused: the earliest expiry of the
    * access decisions it relied on (Infinity when callers are not authorized one by one).

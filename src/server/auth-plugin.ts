@@ -17,9 +17,10 @@ export interface Refusal {
 
 /**
  * A caller let in. `recheck` asks again whether the same credentials still authenticate
- * the same user (cached like the first check): for long-lived requests (subscriptions).
+ * the same user (cached like the first check, but only an answer with at least
+ * `minRemainingMs` left is reused): for long-lived requests (subscriptions).
  */
-export type Authentication = { identity: Identity; recheck?: () => Promise<boolean> } | { refused: Refusal };
+export type Authentication = { identity: Identity; recheck?: (minRemainingMs?: number) => Promise<boolean> } | { refused: Refusal };
 
 /**
  * Turns a request into a caller. `peer` is the address the connection came from
@@ -29,7 +30,7 @@ export interface Authenticator {
   authenticate(request: Request, peer: string | undefined): Promise<Authentication>;
 }
 
-const identities = new WeakMap<Request, { identity: Identity; recheck?: () => Promise<boolean> }>();
+const identities = new WeakMap<Request, { identity: Identity; recheck?: (minRemainingMs?: number) => Promise<boolean> }>();
 
 /** The caller the authentication plugin let in (undefined with `--auth none`, or before it ran). */
 export function identityOf(request: Request): Identity | undefined {
@@ -40,9 +41,10 @@ export function identityOf(request: Request): Identity | undefined {
  * Whether the request's caller is still authenticated (a ServiceAccount deleted, a token
  * expired since the request began: false). Always true with `--auth none`, and for a proxy's
  * caller (the proxy vouched for the connection). Rejects when the check cannot be made.
+ * A cached answer counts only while it has `minRemainingMs` left.
  */
-export function stillAuthenticated(request: Request): Promise<boolean> {
-  return identities.get(request)?.recheck?.() ?? Promise.resolve(true);
+export function stillAuthenticated(request: Request, minRemainingMs = 0): Promise<boolean> {
+  return identities.get(request)?.recheck?.(minRemainingMs) ?? Promise.resolve(true);
 }
 
 /** The remote address of the connection, when Yoga is served by node:http. */

@@ -28,7 +28,7 @@ export function bearerAuthenticator(tokens: TokenAuthenticator): Authenticator {
         if (identity) {
           // Held only in this closure, for as long as the request lives. The same user with
           // other groups is another caller: the stream's reviews still ask with the old groups.
-          const recheck = async () => sameCaller(await tokens.authenticate(token), identity);
+          const recheck = async (minRemainingMs = 0) => sameCaller(await tokens.authenticate(token, minRemainingMs), identity);
           return { identity, recheck };
         }
         return refused('The bearer token was not accepted by the Kubernetes API server (unknown, expired or revoked).', 'token rejected by TokenReview', `${REALM}, error="invalid_token"`);

@@ -7,7 +7,7 @@ import { ClusterLoaders } from '../cluster/loaders.js';
 import type { AccessPolicy } from '../cluster/access/access-policy.js';
 import { authorizingReader } from '../cluster/access/authorizing-reader.js';
 import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/reader.js';
-import type { GraphQLContext } from '../schema/context.js';
+import type { GraphQLContext, LiveContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
@@ -16,6 +16,7 @@ import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetri
 import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
+import { useBodyLimit } from './body-limit.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
 # Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
@@ -117,28 +118,59 @@ function useErrorsWithRequestId(logger: Logger): Plugin<GraphQLContext> {
 }
 
 /**
- * Runs the error contract on execution errors, logging with the request's logger. Errors
- * without a path are about the request itself (variable values that do not coerce): they
- * get BAD_USER_INPUT, and no "did you mean" when introspection is off.
+ * Runs the error contract on execution errors, logging with the request's logger: of a
+ * query's result, and of each event of a subscription (whose errors Yoga's masking would
+ * otherwise log without the request id: it is not told the request). Errors without a path
+ * are about the request itself (variable values that do not coerce): they get
+ * BAD_USER_INPUT, and no "did you mean" when introspection is off.
  */
 function useErrorContract(logger: Logger, introspection: boolean): Plugin<GraphQLContext> {
+  const contract = (errors: readonly GraphQLError[], requestLogger: Logger): GraphQLError[] =>
+    errors.map((e) => {
+      // Already masked by Yoga (the order of the two is Yoga's): log what it kept back here.
+      takeDeferredLog(e)?.(requestLogger);
+      const masked = maskError(e, requestLogger);
+      if (!masked.path && masked.extensions.code === undefined) {
+        masked.extensions.code = 'BAD_USER_INPUT';
+        if (!introspection) masked.message = withoutSuggestions(masked.message);
+      }
+      return masked;
+    });
   return {
     onExecute({ args }) {
       const context = args.contextValue as GraphQLContext;
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) || !result.errors) return;
-          const errors = result.errors.map((e) => {
-            const masked = maskError(e, context.logger ?? logger);
-            if (!masked.path && masked.extensions.code === undefined) {
-              masked.extensions.code = 'BAD_USER_INPUT';
-              if (!introspection) masked.message = withoutSuggestions(masked.message);
-            }
-            return masked;
-          });
-          setResult({ ...result, errors });
+          setResult({ ...result, errors: contract(result.errors, context.logger ?? logger) });
         },
       };
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as GraphQLContext;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result, setResult }) {
+              if (!result.errors?.length) return;
+              setResult({ ...result, errors: contract(result.errors, context.logger ?? logger) });
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Puts the per-request context on Yoga's context object, its lazy parts as getters. Yoga's
+ * `context` option merges with Object.assign, which would call every getter at once and
+ * build what a cached answer never uses.
+ */
+function useRequestContext(attach: (request: Request, context: object) => void): Plugin<GraphQLContext> {
+  return {
+    onContextBuilding({ context }) {
+      attach((context as unknown as { request: Request }).request, context);
     },
   };
 }
@@ -195,15 +227,79 @@ export function createApp({
   };
   // Every read of a scope goes through here: the source's reader, authorized for the
   // scope's caller when callers are authenticated. Subscriptions call it per event.
-  const readerFor = (scope: RequestScope, onDecision?: (validUntil: number) => void): ClusterReader =>
-    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity, onDecision)) : source.readerFor(scope);
+  const readerFor = (scope: RequestScope, onDecision?: (validUntil: number) => void, minRemainingMs = 0): ClusterReader =>
+    access ? authorizingReader(source.readerFor(scope), access.policy.forRequest(scope.identity, onDecision, minRemainingMs)) : source.readerFor(scope);
+  // A subscription evaluates at least every half TTL and then trusts only review answers
+  // with half a TTL left (made less than half a TTL ago): a revocation at time t is seen by
+  // the first evaluation after t + TTL/2, which comes by t + TTL. Re-checking every TTL with
+  // answers of any age would take up to two TTLs.
+  const recheckMs = access ? access.policy.ttlMs / 2 : undefined;
   const generation = source.generation?.bind(source);
   const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
+  // Makes Yoga's context object of a request (`target`) a GraphQLContext.
+  const requestContext = (request: Request, target: object): void => {
+    const requestId = requestIdOf(request);
+    let validUntil = Infinity;
+    const onDecision = (until: number) => {
+      validUntil = Math.min(validUntil, until);
+    };
+    // Built on first use: an answer served from the result cache needs none of it (no
+    // deadline timer, no signal, no loaders, no child logger), and a query that runs
+    // reaches for it as its first resolver starts, within the same tick as before.
+    let signal: AbortSignal | undefined;
+    let pipelines: PipelineService | undefined;
+    let requestLogger: Logger | undefined;
+    let live: LiveContext | undefined;
+    // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
+    const signalOf = () => (signal ??= AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]));
+    const scope: RequestScope = {
+      requestId,
+      identity: identityOf(request),
+      get signal() {
+        return signalOf();
+      },
+    };
+    // The scope's (authorized) reader is made now, not on first use: a source or an access
+    // policy that fails to give one fails the request before execution, as it always did.
+    const reader = readerFor(scope, onDecision);
+    // Per-request loaders over a reader of the scope; subscriptions build new ones per event.
+    const service = (deadline: AbortSignal, over: ClusterReader) => new PipelineService(new ClusterLoaders(over, deadline, Date.now() + limits.queryTimeoutMs));
+    const context = target as GraphQLContext;
+    context.resultValidUntil = () => validUntil;
+    context.requestId = requestId;
+    context.scope = scope;
+    context.readerFor = readerFor;
+    context.stillAuthenticated = (minRemainingMs?: number) => stillAuthenticated(request, minRemainingMs);
+    // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
+    Object.defineProperties(context, {
+      logger: { enumerable: true, configurable: true, get: () => (requestLogger ??= logger.child({ requestId })) },
+      pipelines: { enumerable: true, configurable: true, get: () => (pipelines ??= service(signalOf(), reader)) },
+      live: {
+        enumerable: true,
+        configurable: true,
+        get: (): LiveContext =>
+          (live ??= {
+            freshPipelines: (wrap) => {
+              const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
+              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision, recheckMs)));
+            },
+            subscribe: source.subscribe?.bind(source),
+            acquire,
+            maxOpen: subscriptions.maxOpen,
+            coalesceMs: subscriptions.coalesceMs,
+            recheckMs,
+            signal: request.signal,
+          }),
+      },
+    });
+  };
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Bounded by useBodyLimit instead, without a stream pipeline per request.
+    maxRequestBodySize: false,
     // One operation per request: batching would multiply every per-query limit.
     batching: false,
     // No CORS headers: browsers on other origins cannot read answers (later: per-user reads).
@@ -218,8 +314,10 @@ export function createApp({
     // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).
     maskedErrors: { maskError: (error) => maskErrorDeferringLog(error, logger) },
     plugins: [
+      useRequestContext(requestContext),
       ...(access ? [useAuthentication(access.authenticator, logger)] : []),
       useCsrfPrevention(),
+      useBodyLimit(limits.maxBodyBytes),
       useBoundedDocuments(limits),
       useQueryLimits(limits),
       useErrorContract(logger, limits.introspection),
@@ -230,36 +328,5 @@ export function createApp({
       // Last: a served answer skips execution only, never the checks and limits before it.
       ...(resultCache ? [resultCache] : []),
     ],
-    context: ({ request }): GraphQLContext => {
-      const requestId = requestIdOf(request);
-      // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
-      const signal = AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]);
-      const scope: RequestScope = { requestId, signal, identity: identityOf(request) };
-      let validUntil = Infinity;
-      const onDecision = (until: number) => {
-        validUntil = Math.min(validUntil, until);
-      };
-      // Per-request loaders over the scope's (authorized) reader; subscriptions build new ones per event.
-      const service = (deadline: AbortSignal, wrap: (reader: ClusterReader) => ClusterReader = (r) => r) =>
-        new PipelineService(new ClusterLoaders(wrap(readerFor({ ...scope, signal: deadline }, onDecision)), deadline, Date.now() + limits.queryTimeoutMs));
-      return {
-        resultValidUntil: () => validUntil,
-        requestId,
-        scope,
-        readerFor,
-        stillAuthenticated: () => stillAuthenticated(request),
-        logger: logger.child({ requestId }),
-        pipelines: service(signal),
-        live: {
-          freshPipelines: (wrap) => service(AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]), wrap),
-          subscribe: source.subscribe?.bind(source),
-          acquire,
-          maxOpen: subscriptions.maxOpen,
-          coalesceMs: subscriptions.coalesceMs,
-          recheckMs: access?.policy.ttlMs,
-          signal: request.signal,
-        },
-      };
-    },
   });
 }

@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { PipelineApiError } from '../errors.js';
-import { currentRequestId } from './request-id.js';
 
 /**
  * The one error contract. Expected failures (PipelineApiError) keep their message and
@@ -43,14 +42,12 @@ const deferredLogs = new WeakMap<GraphQLError, LogCall[]>();
 const UNCLAIMED_LOG_MS = 5_000;
 
 /**
- * maskError for Yoga's own masking, which is not told the request. Under the HTTP server
- * the request is known from its async scope, and the log line gets its id at once.
- * Otherwise (app.fetch) what it would log is kept with the masked error, and logged by
- * whoever knows the request, via takeDeferredLog; if nobody does, by `logger` after a while.
+ * maskError for Yoga's own masking, which is not told the request. What it would log is
+ * kept with the masked error and logged by whoever knows the request (the result
+ * processing of a query, the event mapping of a subscription), via takeDeferredLog, under
+ * the request id; if nobody does, by `logger` after a while.
  */
 export function maskErrorDeferringLog(error: unknown, logger: Logger): GraphQLError {
-  const requestId = currentRequestId();
-  if (requestId !== undefined) return maskError(error, logger.child({ requestId }));
   const calls: LogCall[] = [];
   const recorder = {
     debug: (object: object, message: string) => calls.push(['debug', object, message]),

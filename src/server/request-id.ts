@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 /** The header a caller may send its own request id in; the service always sends one back. */
@@ -23,16 +22,4 @@ export function requestIdOf(request: Request): string {
     requestIds.set(request, id);
   }
   return id;
-}
-
-const scope = new AsyncLocalStorage<string>();
-
-/** Runs `fn` (and everything it starts asynchronously) as the handling of one request. */
-export function inRequestScope<T>(requestId: string, fn: () => T): T {
-  return scope.run(requestId, fn);
-}
-
-/** The id of the request being handled here, when the HTTP server started the handling. */
-export function currentRequestId(): string | undefined {
-  return scope.getStore();
 }

@@ -3,9 +3,16 @@ import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../cluster/reader.js';
 import type { GraphQLContext } from '../schema/context.js';
 
+/**
+ * An answer as Yoga sends it: Yoga's JSON result processor encodes a result with its own
+ * `stringify` when it has one (graphql-yoga's result-processor/stringify.ts).
+ */
+export type EncodedResult = ExecutionResult & { stringify?: (result: ExecutionResult) => string };
+
 /** One remembered answer. */
 interface Entry {
-  result: ExecutionResult;
+  /** The answer, carrying its JSON text: a hit is neither executed nor encoded again. */
+  result: EncodedResult;
   /** The source's generation the answer was computed at: it is exact while that holds. */
   generation: number;
   /** Epoch ms after which it must not be served (the earliest access decision it relied on). */
@@ -16,9 +23,21 @@ interface Entry {
 
 /**
  * V8 holds a parsed JSON-like result in roughly two to four times its JSON length; three is
- * the estimate the bound counts with.
+ * the estimate the bound counts with, plus the JSON text kept beside it (at most two bytes
+ * a character).
  */
-const estimateBytes = (result: ExecutionResult): number => 3 * JSON.stringify(result).length;
+const estimateBytes = (json: string): number => 5 * json.length;
+
+/**
+ * The result with its JSON text attached, for Yoga to send as is. The text is used only for
+ * this very object: a plugin that replaces the result (`{ ...result, errors }`) gets its new
+ * result encoded as usual, never the old text.
+ */
+export function withEncoding(result: ExecutionResult, json = JSON.stringify(result)): EncodedResult {
+  const encoded: EncodedResult = { ...result };
+  Object.defineProperty(encoded, 'stringify', { value: (r: ExecutionResult) => (r === encoded ? json : JSON.stringify(r)), enumerable: false });
+  return encoded;
+}
 
 /**
  * Answers of queries, bounded by estimated bytes, least recently used dropped first.
@@ -53,7 +72,7 @@ export class ResultCache {
     this.generation = generation;
   }
 
-  get(key: string, generation: number): ExecutionResult | undefined {
+  get(key: string, generation: number): EncodedResult | undefined {
     this.advance(generation);
     const entry = this.entries.get(key);
     if (!entry || entry.generation !== generation || entry.validUntil <= this.now()) {
@@ -68,22 +87,29 @@ export class ResultCache {
     return entry.result;
   }
 
-  set(key: string, generation: number, result: ExecutionResult, validUntil: number): void {
-    if (generation < this.generation || validUntil <= this.now()) return;
+  /**
+   * Keeps an answer; returns it with its JSON text attached (to be sent in its place, so
+   * even a miss is encoded once), or the result as given when it is not kept.
+   */
+  set(key: string, generation: number, result: ExecutionResult, validUntil: number): ExecutionResult {
+    if (generation < this.generation || validUntil <= this.now()) return result;
     this.advance(generation);
+    const json = JSON.stringify(result);
     // The key counts too (two bytes a character at most): it holds the request's variables,
     // which a query need not read, so a small answer may sit under a key of a whole body.
-    const bytes = estimateBytes(result) + 2 * key.length;
+    const bytes = estimateBytes(json) + 2 * key.length;
     // One answer may not push out most of the others.
-    if (bytes > this.maxBytes / 2) return;
+    if (bytes > this.maxBytes / 2) return result;
     const previous = this.entries.get(key);
     if (previous) this.drop(key, previous);
-    this.entries.set(key, { result, generation, validUntil, bytes });
+    const encoded = withEncoding(result, json);
+    this.entries.set(key, { result: encoded, generation, validUntil, bytes });
     this.held += bytes;
     for (const [oldKey, old] of this.entries) {
       if (this.held <= this.maxBytes) break;
       this.drop(oldKey, old);
     }
+    return encoded;
   }
 
   private drop(key: string, entry: Entry): void {
@@ -130,11 +156,12 @@ export function useResultCache(cache: ResultCache, generation: () => number | nu
         return undefined;
       }
       return {
-        onExecuteDone({ result }) {
+        onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in result || result.errors?.length) return;
           // Something changed while it ran: the answer may mix two states.
           if (generation() !== atStart) return;
-          cache.set(key, atStart, result, context.resultValidUntil?.() ?? Infinity);
+          const kept = cache.set(key, atStart, result, context.resultValidUntil?.() ?? Infinity);
+          if (kept !== result) setResult(kept);
         },
       };
     },

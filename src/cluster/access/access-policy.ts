@@ -55,15 +55,18 @@ export class AccessPolicy {
     return this.options.ttlMs;
   }
 
-  /** May `identity` list `kind` in `namespace` ('' = in every namespace)? Rejects when the review fails. */
-  mayList(identity: Identity, kind: ResourceKind, namespace: string): Promise<boolean> {
+  /**
+   * May `identity` list `kind` in `namespace` ('' = in every namespace)? Rejects when the
+   * review fails. A remembered answer is used only while it has `minRemainingMs` left.
+   */
+  mayList(identity: Identity, kind: ResourceKind, namespace: string, minRemainingMs = 0): Promise<boolean> {
     const groups = [...new Set(identity.groups)].sort();
     const key = decisionKey(identity, kind, namespace);
     const { group, plural } = RESOURCES[kind];
     return this.decisions.get(key, async () => {
       const allowed = await this.reviewer.mayList({ identity: { user: identity.user, groups }, group, resource: plural, namespace });
       return { value: allowed, expiresAt: this.now() + this.options.ttlMs };
-    });
+    }, minRemainingMs);
   }
 
   /**
@@ -71,14 +74,16 @@ export class AccessPolicy {
    * `onDecision` hears, for every decision the request relied on, until when it is
    * remembered (0: not remembered): an answer built on these decisions must not be reused
    * after the earliest of them, or a revocation would outlive the TTL (the result cache).
+   * `minRemainingMs`: use only remembered answers with at least that long left (a
+   * subscription's periodic re-check, so that a revocation ends it within one TTL).
    */
-  forRequest(identity: Identity | undefined, onDecision?: (validUntil: number) => void): ReadAuthorizer {
+  forRequest(identity: Identity | undefined, onDecision?: (validUntil: number) => void, minRemainingMs = 0): ReadAuthorizer {
     const decide = async (kind: ResourceKind, namespace: string): Promise<boolean> => {
       if (!identity) {
         throw new PipelineApiError('UNAUTHENTICATED', 'This request has no authenticated caller, so nothing may be read.', { kind });
       }
       try {
-        const allowed = await this.mayList(identity, kind, namespace);
+        const allowed = await this.mayList(identity, kind, namespace, minRemainingMs);
         onDecision?.(this.decisions.expiryOf(decisionKey(identity, kind, namespace)) ?? 0);
         return allowed;
       } catch (error) {

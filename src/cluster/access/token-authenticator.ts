@@ -32,8 +32,9 @@ export class TokenAuthenticator {
   /**
    * Who the token belongs to, or null when the API server does not accept it (unknown,
    * expired, revoked). Rejects with KUBERNETES_UNAVAILABLE when the review itself fails.
+   * A remembered answer is used only while it has `minRemainingMs` left.
    */
-  authenticate(token: string): Promise<Identity | null> {
+  authenticate(token: string, minRemainingMs = 0): Promise<Identity | null> {
     const key = createHash('sha256').update(token).digest('base64url');
     return this.answers.get(key, async () => {
       let answer;
@@ -47,7 +48,7 @@ export class TokenAuthenticator {
       if (!answer.authenticated) return { value: null, expiresAt: answer.transient ? 0 : limit };
       const exp = jwtExpiry(token);
       return { value: answer.identity, expiresAt: exp === null ? limit : Math.min(limit, exp) };
-    });
+    }, minRemainingMs);
   }
 }
 

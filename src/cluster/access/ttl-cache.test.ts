@@ -22,6 +22,31 @@ describe('TtlCache', () => {
     expect(await cache.get('k', async () => ({ value: 3, expiresAt: 60 }))).toBe(2);
   });
 
+  it('with minRemainingMs, computes again a value that has less than that left, and keeps serving it meanwhile', async () => {
+    const clock = { now: 0 };
+    const cache = new TtlCache<string>(10, () => clock.now);
+    let computed = 0;
+    let release!: () => void;
+    const slow = () =>
+      new Promise<{ value: string; expiresAt: number }>((resolve) => {
+        const value = `v${++computed}`;
+        release = () => resolve({ value, expiresAt: clock.now + 100 });
+      });
+    const first = cache.get('k', slow);
+    release();
+    expect(await first).toBe('v1');
+    clock.now = 49;
+    expect(await cache.get('k', slow, 50)).toBe('v1'); // 51 ms left: more than asked
+    clock.now = 50;
+    const refreshed = cache.get('k', slow, 50); // exactly 50 left: not more, so asked again
+    expect(computed).toBe(2);
+    expect(await cache.get('k', slow)).toBe('v1'); // a caller without the bound still gets it
+    release();
+    expect(await refreshed).toBe('v2');
+    clock.now = 149;
+    expect(await cache.get('k', slow)).toBe('v2');
+  });
+
   it('holds at most maxEntries, dropping the oldest first', async () => {
     const cache = new TtlCache<number>(3, () => 0);
     for (let i = 0; i < 5; i++) await cache.get(`k${i}`, async () => ({ value: i, expiresAt: 1 }));

@@ -13,12 +13,18 @@ export class TtlCache<V> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The cached value, or the computed one; `compute` says until when (epoch ms) it may be kept. */
-  get(key: string, compute: () => Promise<{ value: V; expiresAt: number }>): Promise<V> {
+  /**
+   * The cached value, or the computed one; `compute` says until when (epoch ms) it may be
+   * kept. With `minRemainingMs`, a cached value is used only while it has at least that long
+   * left (else it is computed again and replaced): a caller that re-asks on a period shorter
+   * than the TTL uses this to see a change within one TTL, not up to two.
+   */
+  get(key: string, compute: () => Promise<{ value: V; expiresAt: number }>, minRemainingMs = 0): Promise<V> {
     const entry = this.entries.get(key);
     if (entry) {
-      if (entry.expiresAt > this.now()) return Promise.resolve(entry.value);
-      this.entries.delete(key);
+      const now = this.now();
+      if (entry.expiresAt > now + minRemainingMs) return Promise.resolve(entry.value);
+      if (entry.expiresAt <= now) this.entries.delete(key);
     }
     const running = this.pending.get(key);
     if (running) return running;

@@ -36,7 +36,7 @@ builder.subscriptionField('pipeline', (t) =>
         coalesceMs: live.coalesceMs,
         signal: live.signal,
         onClose: release,
-        stillAuthenticated: () => context.stillAuthenticated(),
+        stillAuthenticated: () => context.stillAuthenticated(live.recheckMs),
         recheckMs: live.recheckMs,
       });
     },
