@@ -21,6 +21,8 @@ describe('pipelineShapeOf', () => {
     [{}, 'HYBRID'],
     ['a string spec', 'HYBRID'],
     [undefined, 'HYBRID'],
+    [null, 'HYBRID'],
+    [7, 'HYBRID'],
   ] as const)('%j is %s', (spec, shape) => {
     expect(pipelineShapeOf(pipeline(spec))).toBe(shape);
   });
@@ -60,6 +62,11 @@ describe('the approach registry', () => {
     expect(() => APPROACH_DEFINITIONS.HYBRID.decode(pipeline(undefined, 'a'.repeat(64)))).toThrow(
       `Pipeline flux-system/${'a'.repeat(64)} is not a valid pipeline definition: spec: required; metadata.name: "${'a'.repeat(40)}…" must be at most 63 characters (is 64)`,
     );
+  });
+
+  it('reads a definition without a namespace as namespace ""', () => {
+    const decoded = APPROACH_DEFINITIONS.HYBRID.decode({ ...pipeline({ stages: [{ name: 'dev', namespace: 'dev', order: 1 }] }), metadata: { name: 'shop' } });
+    expect(decoded).toMatchObject({ id: 'Pipeline:HYBRID:/shop', namespace: '', definedBy: { kind: 'Pipeline', namespace: '', name: 'shop' } });
   });
 
   it('CRD: each stage resolves its own releaseRefs', () => {

@@ -178,6 +178,22 @@ describe('readStageList', () => {
     expect(stages.map((s) => s.namespace)).toEqual(['a', 'b', 'c']);
   });
 
+  it('keeps only complete stages: a missing order is required, a bad namespace or order leaves the stage out', () => {
+    const f = new FieldReader();
+    const stages = readStageList(
+      f,
+      [{ name: 'a', namespace: 'a' }, { name: 'b', namespace: 'Bad', order: 2 }, { name: 'c', namespace: 'c', order: 'x' }, { name: 'd', namespace: 'd', order: 4 }],
+      'stages',
+      { refs: false },
+    );
+    expect(f.problems).toEqual([
+      'stages[0].order: required',
+      'stages[1].namespace: "Bad" must be a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit)',
+      'stages[2].order: expected an integer, got "x"',
+    ]);
+    expect(stages).toEqual([{ name: 'd', namespace: 'd', order: 4, cluster: null }]);
+  });
+
   it('requires at least one stage', () => {
     const f = new FieldReader();
     expect(readStageList(f, [], 'stages', { refs: false })).toEqual([]);
