@@ -27,6 +27,7 @@ type Comparable = Pick<ComponentVersion, 'version' | 'digest'>;
 export function compareVersions(upstream: Comparable, downstream: Comparable): 'BEHIND' | 'AHEAD' | 'DIFFERENT' | null {
   // Only images have digests (both sides of a key are of one type). A digest names content:
   // equal digests are the same image whatever the tags say.
+  // Stryker disable next-line LogicalOperator: equivalent, with one digest the versions differ too ("tag@digest" or the digest vs a tag), and are not semver: DIFFERENT either way
   if (upstream.digest !== null || downstream.digest !== null) {
     return upstream.digest !== null && upstream.digest === downstream.digest ? null : 'DIFFERENT';
   }
