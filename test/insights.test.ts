@@ -239,3 +239,203 @@ describe('insights on edge-case fixtures', () => {
     expect(response.errors).toEqual([expect.objectContaining({ path: ['whereDeployed', 2], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
   });
 });
+
+describe('insights say why, word for word', () => {
+  const run = async (objects: KubeObject[], failures: Record<string, PipelineApiError> = {}, approach = 'HYBRID', name = 'shop') =>
+    clientFor(appFor(fixtureSource(objects, failures))).query(INSIGHTS, { approach, name });
+  const reasons = (pipeline: any) => [pipeline.healthReason, ...pipeline.stages.map((s: any) => s.healthReason)];
+
+  it('names the release, workload or stage behind each health, with its condition', async () => {
+    const { pipeline } = expectNoErrors(await run(shop));
+    const web = { message: 'HelmRelease prod/web is not ready: UpgradeFailed: timed out waiting for the condition.', object: { kind: 'HelmRelease', namespace: 'prod', name: 'web' }, condition: 'Ready' };
+    expect(reasons(pipeline)).toEqual([
+      web,
+      { message: 'All 1 release of Stage dev (namespace dev) are healthy.', object: { kind: 'Stage', namespace: 'dev', name: 'dev' }, condition: null },
+      {
+        message: 'Deployment staging/api (of Kustomization staging/app) has 1/2 replicas ready and 2/2 updated.',
+        object: { kind: 'Deployment', namespace: 'staging', name: 'api' },
+        condition: null,
+      },
+      web,
+    ]);
+  });
+
+  it('explains each diagnostic in a sentence', async () => {
+    const { pipeline } = expectNoErrors(await run(shop));
+    expect(pipeline.diagnostics.map((d: any) => d.message)).toEqual([
+      'Kustomization prod/app in stage prod is suspended: Flux does not reconcile it, so it will not follow promotions.',
+      'HelmRelease elsewhere/stray carries the label pipelines.wego.weave.works/name=shop but is in no stage namespace (dev, staging, prod), so the pipeline ignores it.',
+    ]);
+  });
+
+  it('names the stage that cannot be compared, keeping the cause and its code', async () => {
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list Kustomization in namespace "staging".', { kind: 'Kustomization', namespace: 'staging' });
+    const response = await run(shop, { 'Kustomization staging': forbidden });
+    const compared = response.errors!.filter((e) => e.path!.includes('drift') || e.path!.includes('behind'));
+    expect(compared.map((e) => [e.path!.join('.'), e.message, e.extensions?.code, e.extensions?.kind, e.extensions?.namespace])).toEqual(
+      ['pipeline.stages.1.behind', 'pipeline.drift.0', 'pipeline.drift.1', 'pipeline.stages.2.behind'].map((path) => [
+        path,
+        'Stage staging cannot be compared: what it runs could not be read completely. Not allowed to list Kustomization in namespace "staging".',
+        'FORBIDDEN',
+        'Kustomization',
+        'staging',
+      ]),
+    );
+    expect(response.data!.pipeline.diagnostics[0]).toEqual({
+      code: 'STAGE_UNREADABLE',
+      severity: 'ERROR',
+      message: 'Not allowed to list Kustomization in namespace "staging". (FORBIDDEN)',
+      object: { kind: 'Kustomization', namespace: 'staging', name: '' },
+      stage: { name: 'staging' },
+    });
+  });
+
+  const refsObjects = [
+    ...['dev', 'flux-system'].map(namespaceObject),
+    pipelineObject('refs', { stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }, { kind: 'Kustomization', name: 'app' }] }] }, 'v1alpha2'),
+    chartRelease('dev', 'web', 'web', '1.0.0'),
+    kustomization('dev', 'app'),
+  ];
+
+  it('calls a release that could not be read RELEASE_UNREADABLE, naming it and the code', async () => {
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to get HelmRelease dev/web.', { kind: 'HelmRelease', namespace: 'dev', name: 'web' });
+    const { pipeline } = (await run(refsObjects, { 'HelmRelease dev': forbidden }, 'CRD', 'refs')).data!;
+    expect(pipeline.diagnostics).toEqual([
+      {
+        code: 'RELEASE_UNREADABLE',
+        severity: 'ERROR',
+        message: 'Not allowed to get HelmRelease dev/web. (FORBIDDEN)',
+        object: { kind: 'HelmRelease', namespace: 'dev', name: 'web' },
+        stage: { name: 'dev' },
+      },
+    ]);
+    expect(pipeline.stages[0].healthReason).toEqual({
+      message: 'A release of Stage dev (namespace dev) could not be read: Not allowed to get HelmRelease dev/web.',
+      object: { kind: 'Stage', namespace: 'dev', name: 'dev' },
+      condition: null,
+    });
+  });
+
+  it('says only that the stage could not be read when the failure is not one of ours (no internals leak)', async () => {
+    const response = await run(refsObjects, { 'HelmRelease dev': new Error('socket hang up 10.0.0.1') as PipelineApiError }, 'CRD', 'refs');
+    expect(response.data!.pipeline.diagnostics).toEqual([
+      { code: 'STAGE_UNREADABLE', severity: 'ERROR', message: 'Stage dev could not be read.', object: null, stage: { name: 'dev' } },
+    ]);
+    expect(response.data!.pipeline.stages[0].healthReason.message).toBe('A release of Stage dev (namespace dev) could not be read: Unexpected error.');
+    expect(JSON.stringify(response)).not.toContain('10.0.0.1');
+  });
+
+  it('lists no outside releases when helm-controller is not installed, and a null with its error when they cannot be listed', async () => {
+    const notInstalled = new PipelineApiError('CRD_NOT_INSTALLED', 'HelmRelease is not installed.', { kind: 'HelmRelease' });
+    const quiet = expectNoErrors(await run(shop, { 'HelmRelease *': notInstalled })).pipeline;
+    expect(quiet.diagnostics.map((d: any) => d.code)).toEqual(['RELEASE_SUSPENDED']);
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list HelmRelease.', { kind: 'HelmRelease' });
+    const response = await run(shop, { 'HelmRelease *': forbidden });
+    expect(response.data!.pipeline.diagnostics.map((d: any) => d?.code ?? null)).toEqual(['RELEASE_SUSPENDED', null]);
+    expect(response.errors!.map((e) => [e.path!.join('.'), e.message, e.extensions?.code])).toEqual([
+      ['pipeline.diagnostics.1', 'Not allowed to list HelmRelease.', 'FORBIDDEN'],
+    ]);
+  });
+
+  it('reports no missing namespace when the source lists no Namespace at all', async () => {
+    const objects = refsObjects.filter((o) => o.kind !== 'Namespace');
+    const stages = [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }] }, { name: 'qa', namespace: 'qa', order: 2, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }] }];
+    const withQa = [...objects.filter((o) => o.kind !== 'Pipeline'), pipelineObject('refs', { stages }, 'v1alpha2')];
+    const diagnostics = (await run(withQa, {}, 'CRD', 'refs')).data!.pipeline.diagnostics;
+    expect(diagnostics.map((d: any) => d.code)).toEqual(['RELEASE_NOT_FOUND']);
+    const withNamespaces = (await run([...withQa, namespaceObject('dev')], {}, 'CRD', 'refs')).data!.pipeline.diagnostics;
+    expect(withNamespaces[0]).toEqual({
+      code: 'NAMESPACE_NOT_FOUND',
+      severity: 'ERROR',
+      message: 'Stage qa deploys to namespace "qa", which does not exist.',
+      object: { kind: 'Namespace', namespace: '', name: 'qa' },
+      stage: { name: 'qa' },
+    });
+  });
+});
+
+describe('insights: refetch by id, whereDeployed and outside releases, at their edges', () => {
+  const client = (objects: KubeObject[], failures: Record<string, PipelineApiError> = {}) => clientFor(appFor(fixtureSource(objects, failures)));
+
+  it('answers node null for a workload, image or definition that is gone, and for a broken definition', async () => {
+    const broken = pipelineObject('broken', { stages: [{ name: 'dev', namespace: 'dev', order: 0 }] });
+    const data = expectNoErrors(
+      await client([...shop, broken]).query(`{
+        a: node(id: "Deployment:dev/nope") { id }
+        b: node(id: "Deployment:dev/nope:container:api") { id }
+        c: node(id: "ConfigMap:flux-system/nope") { id }
+        d: node(id: "Pipeline:HYBRID:flux-system/broken") { id }
+        e: node(id: "Pipeline:HYBRID:flux-system/broken:stage:dev") { id }
+        f: node(id: "Pipeline:flux-system/shop") { id }
+        g: node(id: "GitRepository:flux-system/anything") { id }
+        h: node(id: "StatefulSet:dev/db:container:db") { ... on Image { container digest } }
+        i: node(id: "HelmRelease:staging/cache") { ... on HelmRelease { name chartName } }
+        j: node(id: "Pipeline:HYBRID:flux-system/shop:stage:staging") { ... on Stage { name namespace } }
+      }`),
+    );
+    expect(data).toEqual({
+      a: null,
+      b: null,
+      c: null,
+      d: null,
+      e: null,
+      f: { id: 'Pipeline:flux-system/shop' },
+      // Sources are not read: the reference is all the id says.
+      g: { id: 'GitRepository:flux-system/anything' },
+      h: { container: 'db', digest: D1 },
+      i: { name: 'cache', chartName: 'redis' },
+      j: { name: 'staging', namespace: 'staging' },
+    });
+  });
+
+  it('answers node with the error, not null, when the definition cannot be read', async () => {
+    const forbidden = new PipelineApiError('FORBIDDEN', 'Not allowed to list Pipeline in namespace "flux-system".', { kind: 'Pipeline', namespace: 'flux-system' });
+    const response = await client(shop, { 'Pipeline flux-system': forbidden }).query(`{ node(id: "Pipeline:HYBRID:flux-system/shop") { id } }`);
+    expect(response.data).toEqual({ node: null });
+    expect(response.errors!.map((e) => [e.message, e.extensions?.code])).toEqual([['Not allowed to list Pipeline in namespace "flux-system".', 'FORBIDDEN']]);
+  });
+
+  it('gives an image run by digest its digest as the version, and a chart its chart version', async () => {
+    const images = expectNoErrors(await client(shop).query(`{ whereDeployed(image: "postgres") { stage { name } workload { id } image { container } version } }`));
+    expect(images.whereDeployed).toEqual([
+      { stage: { name: 'dev' }, workload: { id: 'StatefulSet:dev/db' }, image: { container: 'db' }, version: D1 },
+      { stage: { name: 'staging' }, workload: { id: 'StatefulSet:staging/db' }, image: { container: 'db' }, version: D2 },
+    ]);
+    const charts = expectNoErrors(await client(shop).query(`{ whereDeployed(chart: "redis") { stage { name } release { name } workload { id } image { container } version } }`));
+    expect(charts.whereDeployed).toEqual([{ stage: { name: 'staging' }, release: { name: 'cache' }, workload: null, image: null, version: '18.0.0' }]);
+  });
+
+  it('lists releases outside every stage sorted by namespace, then name, of each kind', async () => {
+    const strays = [helmRelease('zz', 'b', label), helmRelease('aa', 'z', label), helmRelease('aa', 'c', label), kustomization('mm', 'k', label), kustomization('mm', 'k2', { other: 'x' })];
+    const { pipeline } = expectNoErrors(await client([...shop.filter((o) => o.metadata.namespace !== 'elsewhere'), ...strays]).query(INSIGHTS, { approach: 'HYBRID', name: 'shop' }));
+    expect(pipeline.diagnostics.filter((d: any) => d.code === 'RELEASE_OUTSIDE_STAGES').map((d: any) => `${d.object.kind} ${d.object.namespace}/${d.object.name}`)).toEqual([
+      'Kustomization mm/k',
+      'HelmRelease aa/c',
+      'HelmRelease aa/z',
+      'HelmRelease zz/b',
+    ]);
+  });
+
+  it('lists no outside releases for a pipeline whose stages name their releases', async () => {
+    const objects = [
+      namespaceObject('dev'),
+      pipelineObject('shop', { stages: [{ name: 'dev', namespace: 'dev', order: 1, releaseRefs: [{ kind: 'HelmRelease', name: 'web' }] }] }, 'v1alpha2'),
+      chartRelease('dev', 'web', 'web', '1.0.0'),
+      helmRelease('elsewhere', 'stray', label),
+    ];
+    const { pipeline } = expectNoErrors(await client(objects).query(INSIGHTS, { approach: 'CRD', name: 'shop' }));
+    expect(pipeline.diagnostics).toEqual([]);
+  });
+
+  it('keeps an unexpected failure masked in drift too: no internal message leaks through the comparison', async () => {
+    const response = await client(shop, { 'Kustomization staging': new Error('connect ECONNREFUSED 10.0.0.7:443') as PipelineApiError }).query(INSIGHTS, { approach: 'HYBRID', name: 'shop' });
+    expect(response.data!.pipeline.drift).toEqual([null, null]);
+    const driftErrors = response.errors!.filter((e) => e.path?.[1] === 'drift');
+    expect(driftErrors.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+      ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+    ]);
+    expect(response.data!.pipeline.stages[1].healthReason.message).toBe('Stage staging (namespace staging) could not be read: Unexpected error.');
+    expect(JSON.stringify(response)).not.toContain('10.0.0.7');
+  });
+});

@@ -26,6 +26,7 @@ export class FieldReader {
   list(value: unknown, path: string, options: { required?: boolean; minItems?: number } = {}): unknown[] | undefined {
     if (value === undefined || value === null) return options.required ? this.problem(path, 'required') : undefined;
     if (!Array.isArray(value)) return this.problem(path, `expected a list, got ${describe(value)}`);
+    // Stryker disable next-line ConditionalExpression: equivalent, a length is never < undefined (the check is for the compiler)
     if (options.minItems !== undefined && value.length < options.minItems) {
       return this.problem(path, `expected at least ${options.minItems} item${options.minItems === 1 ? '' : 's'}, got ${value.length}`);
     }
@@ -44,9 +45,11 @@ export class FieldReader {
 
   integer(value: unknown, path: string, options: { required?: boolean; min?: number } = {}): number | undefined {
     if (value === undefined || value === null) return options.required ? this.problem(path, 'required') : undefined;
+    // Stryker disable next-line ConditionalExpression: equivalent, Number.isSafeInteger is false for every non-number (the typeof is for the compiler)
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
       return this.problem(path, `expected an integer, got ${describe(value)}`);
     }
+    // Stryker disable next-line ConditionalExpression: equivalent, a number is never < undefined (the check is for the compiler)
     if (options.min !== undefined && value < options.min) return this.problem(path, `expected at least ${options.min}, got ${value}`);
     return value;
   }

@@ -9,6 +9,7 @@ import { listAt, numberAt, stringAt } from './object-fields.js';
  * how many nodes it should run on, and its status counts are named differently.
  */
 export function decodeWorkload(object: KubeObject): Workload {
+  // Stryker disable next-line StringLiteral: equivalent, only workload kinds are ever decoded here (the fallback is for the compiler)
   const kind: WorkloadKind = WORKLOAD_KINDS.find((k) => k === object.kind) ?? 'Deployment';
   const namespace = object.metadata.namespace ?? '';
   const id = workloadId(kind, namespace, object.metadata.name);

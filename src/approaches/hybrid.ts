@@ -12,6 +12,7 @@ export const hybridApproach: ApproachDefinition = {
   decode(object) {
     const fields = new FieldReader();
     const spec = fields.record(object.spec, 'spec');
+    // Stryker disable next-line ObjectLiteral,ArrayDeclaration: equivalent, refs defaults to off and the [] is never used (a missing spec is a problem, which throws below)
     const stages = spec ? readStageList(fields, spec.stages, 'spec.stages', { refs: false }) : [];
     const membership = labelMembership(fields, object.metadata.name, 'metadata.name');
     if (fields.problems.length > 0) throw new InvalidDefinitionError(objectRef(object), fields.problems);

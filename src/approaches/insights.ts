@@ -11,7 +11,7 @@ import {
 } from '../model/health.js';
 import { imageMatches, type ImageRef } from '../model/image-ref.js';
 import { parseNodeId } from '../model/node-id.js';
-import { PIPELINE_LABEL, RELEASE_KINDS, type Pipeline, type Stage } from '../model/pipeline.js';
+import { PIPELINE_LABEL, RELEASE_KINDS, type Pipeline, type Stage, type StageMembership } from '../model/pipeline.js';
 import type { Release } from '../model/release.js';
 import { componentsOf, type ComponentVersion, type ObjectKey } from '../model/versions.js';
 import type { ContainerImage, Workload } from '../model/workload.js';
@@ -33,6 +33,7 @@ export class PipelineInsights {
 
   releasesOf(stage: Stage): Promise<(Release | Error)[] | Error> {
     let found = this.stageReleases.get(stage.id);
+    // Stryker disable next-line ConditionalExpression: equivalent, reading again gives the same answer (the loaders and decode cache memoise); this saves only work
     if (!found) {
       found = this.pipelines.releasesOf(stage).catch((error: Error) => error);
       this.stageReleases.set(stage.id, found);
@@ -42,6 +43,7 @@ export class PipelineInsights {
 
   workloadsOf(release: Release): Promise<Workload[] | Error> {
     let found = this.workloads.get(release.id);
+    // Stryker disable next-line ConditionalExpression: equivalent, reading again gives the same answer (the loaders and decode cache memoise); this saves only work
     if (!found) {
       found = this.pipelines.workloadsOf(release).catch((error: Error) => error);
       this.workloads.set(release.id, found);
@@ -67,9 +69,9 @@ export class PipelineInsights {
   async stageHealth(stage: Stage): Promise<HealthVerdict> {
     const releases = await this.releasesOf(stage);
     const subject: HealthSubject = { kind: 'Stage', namespace: stage.namespace, name: stage.name };
-    if (releases instanceof Error) return stageHealth(subject, { unreadable: releases.message });
+    if (releases instanceof Error) return stageHealth(subject, { unreadable: shownMessage(releases) });
     const verdicts = await Promise.all(
-      releases.map((r): Promise<StageReleaseHealth> => (r instanceof Error ? Promise.resolve({ unreadable: r.message }) : this.releaseHealth(r))),
+      releases.map((r): Promise<StageReleaseHealth> => (r instanceof Error ? Promise.resolve({ unreadable: shownMessage(r) }) : this.releaseHealth(r))),
     );
     return stageHealth(subject, verdicts);
   }
@@ -149,6 +151,7 @@ export class PipelineInsights {
 
   private pipelineOf(stage: Stage): Promise<Pipeline> {
     const id = parseNodeId(stage.id);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: equivalent, a Stage's id is always a stage id (stageId), so this never throws
     if (!id || id.type !== 'Stage') throw new Error(`not a stage id: ${stage.id}`);
     return this.pipelines.get(id.approach, id.namespace, id.name);
   }
@@ -233,9 +236,9 @@ export class PipelineInsights {
 
   /** HYBRID and CM only: releases carrying this pipeline's label outside every stage namespace. */
   private async outsideReleases(pipeline: Pipeline): Promise<(Diagnostic | Error)[]> {
-    const labelled = pipeline.stages.find((s) => s.membership.type === 'label');
-    if (!labelled || labelled.membership.type !== 'label') return [];
-    const requirement = [{ key: labelled.membership.key, op: 'in' as const, values: [labelled.membership.value] }];
+    const labelled = pipeline.stages.map((s) => s.membership).find((m): m is LabelMembership => m.type === 'label');
+    if (!labelled) return [];
+    const requirement = [{ key: labelled.key, op: 'in' as const, values: [labelled.value] }];
     const stageNamespaces = new Set(pipeline.stages.map((s) => s.namespace));
     const perKind = await Promise.all(
       RELEASE_KINDS.map(async (kind): Promise<(Diagnostic | Error)[]> => {
@@ -252,7 +255,7 @@ export class PipelineInsights {
           .map((o): Diagnostic => ({
             code: 'RELEASE_OUTSIDE_STAGES',
             severity: 'INFO',
-            message: `${describeObject({ kind, namespace: o.metadata.namespace, name: o.metadata.name })} carries the label ${PIPELINE_LABEL}=${labelled.membership.type === 'label' ? labelled.membership.value : ''} but is in no stage namespace (${[...stageNamespaces].join(', ')}), so the pipeline ignores it.`,
+            message: `${describeObject({ kind, namespace: o.metadata.namespace, name: o.metadata.name })} carries the label ${PIPELINE_LABEL}=${labelled.value} but is in no stage namespace (${[...stageNamespaces].join(', ')}), so the pipeline ignores it.`,
             object: { kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name },
             stage: null,
           }));
@@ -397,6 +400,14 @@ function incomparable(stage: Stage, cause: Error): Error {
   );
 }
 
+/**
+ * What a health reason may say of an error: our coded messages as they are, an unexpected
+ * error only as GraphQL masks it (its own text may name hosts or internals).
+ */
+const shownMessage = (error: Error) => (error instanceof PipelineApiError ? error.message : 'Unexpected error.');
+
+type LabelMembership = Extract<StageMembership, { type: 'label' }>;
+
 const subjectOf = (o: { kind: string; namespace: string; name: string }): HealthSubject => ({ kind: o.kind, namespace: o.namespace, name: o.name });
 
 const perService = new WeakMap<PipelineService, PipelineInsights>();
@@ -404,6 +415,7 @@ const perService = new WeakMap<PipelineService, PipelineInsights>();
 /** The insights of one request: made once per PipelineService, which is made once per request. */
 export function insightsFor(pipelines: PipelineService): PipelineInsights {
   let insights = perService.get(pipelines);
+  // Stryker disable next-line ConditionalExpression: equivalent, a second PipelineInsights reads through the same loaders; it only loses the per-request memo
   if (!insights) {
     insights = new PipelineInsights(pipelines);
     perService.set(pipelines, insights);

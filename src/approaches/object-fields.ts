@@ -18,7 +18,8 @@ export const stringAt = (value: unknown, ...path: (string | number)[]): string |
 
 export const numberAt = (value: unknown, ...path: (string | number)[]): number | null => {
   const v = at(value, ...path);
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  // Number.isFinite is false for anything but a finite number (it does not coerce).
+  return Number.isFinite(v) ? (v as number) : null;
 };
 
 export const listAt = (value: unknown, ...path: (string | number)[]): unknown[] => {

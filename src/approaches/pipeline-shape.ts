@@ -11,9 +11,10 @@ export type PipelineShape = 'HYBRID' | 'CRD' | 'STAGE';
  * refs counts as CRD, so its CRD validation names the stages that lack them.
  */
 export function pipelineShapeOf(object: KubeObject): PipelineShape {
-  const spec = object.spec as Record<string, unknown> | undefined;
-  if (spec && typeof spec === 'object' && spec.environments !== undefined) return 'STAGE';
-  const stages = spec && typeof spec === 'object' ? spec.stages : undefined;
+  // Any non-null spec can be asked for a field: a string or number spec just has none.
+  const spec = object.spec as Record<string, unknown> | null | undefined;
+  if (spec?.environments !== undefined) return 'STAGE';
+  const stages = spec?.stages;
   if (Array.isArray(stages) && stages.some((s) => s && typeof s === 'object' && 'releaseRefs' in s)) return 'CRD';
   return 'HYBRID';
 }

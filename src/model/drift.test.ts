@@ -26,7 +26,7 @@ describe('compareVersions', () => {
     [image('1.0.0', D1), image('1.0.0', D2), 'DIFFERENT'], // digests decide
     [image(null, D1), image(null, D2), 'DIFFERENT'],
     [image('1.0.0'), image(null, D1), 'DIFFERENT'],
-  ] as const)('%#: %o → %o is %s', (up, down, expected) => {
+  ] as const)('case %#', (up, down, expected) => {
     expect(compareVersions(up, down)).toBe(expected);
   });
 
@@ -62,5 +62,45 @@ describe('stageDrift', () => {
     expect(same).toEqual([]);
     const differs = stageDrift({ stage: 'a', components: [chart('1.0.0'), chart('2.0.0')] }, { stage: 'b', components: [chart('1.0.0')] });
     expect(differs).toMatchObject([{ status: 'DIFFERENT', upstreamVersion: '1.0.0, 2.0.0', downstreamVersion: '1.0.0' }]);
+  });
+});
+
+describe('compareVersions, the edges', () => {
+  it('calls semver against non-semver DIFFERENT either way round, and one release spelt two ways DIFFERENT', () => {
+    expect(compareVersions(chart('1.0.0'), chart('latest'))).toBe('DIFFERENT');
+    expect(compareVersions(chart('latest'), chart('1.0.0'))).toBe('DIFFERENT');
+    expect(compareVersions(image('1.0.0'), image(null))).toBe('DIFFERENT');
+    expect(compareVersions(image('v1.2.3'), image('1.2.3'))).toBe('DIFFERENT');
+    expect(compareVersions(chart('v1.2.3'), chart('v1.2.4'))).toBe('AHEAD');
+  });
+});
+
+describe('stageDrift, several releases of one key', () => {
+  it('compares one against two as sets', () => {
+    const drift = stageDrift({ stage: 'a', components: [chart('1.0.0')] }, { stage: 'b', components: [chart('1.0.0'), chart('2.0.0')] });
+    expect(drift).toMatchObject([{ status: 'DIFFERENT', upstreamVersion: '1.0.0', downstreamVersion: '1.0.0, 2.0.0' }]);
+  });
+
+  it('shows a missing version as (unknown) for a chart and (untagged) for an image, and one shared version as itself', () => {
+    const up = [chart(null), chart('1.0.0'), image(null), image('2.0'), chart(null, 'other'), chart(null, 'other')];
+    const drift = stageDrift({ stage: 'a', components: up }, { stage: 'b', components: [] });
+    expect(drift.map((d) => [d.key, d.status, d.upstreamVersion, d.downstreamVersion])).toEqual([
+      ['chart:podinfo', 'MISSING_DOWNSTREAM', '(unknown), 1.0.0', null],
+      ['image:Deployment/web/app', 'MISSING_DOWNSTREAM', '(untagged), 2.0', null],
+      ['chart:other', 'MISSING_DOWNSTREAM', null, null],
+    ]);
+    const back = stageDrift({ stage: 'a', components: [] }, { stage: 'b', components: [image('1.0'), image('1.0')] });
+    expect(back).toEqual([
+      {
+        upstream: 'a',
+        downstream: 'b',
+        key: 'image:Deployment/web/app',
+        type: 'IMAGE',
+        name: 'Deployment/web/app',
+        upstreamVersion: null,
+        downstreamVersion: '1.0',
+        status: 'MISSING_UPSTREAM',
+      },
+    ]);
   });
 });

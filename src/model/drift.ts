@@ -21,27 +21,25 @@ export interface ComponentDrift<S> {
   status: DriftStatus;
 }
 
-type Comparable = Pick<ComponentVersion, 'type' | 'version' | 'tag' | 'digest'>;
-
-function asSemver(version: string | null): semver.SemVer | null {
-  if (version === null) return null;
-  return semver.parse(version.startsWith('v') ? version.slice(1) : version);
-}
+type Comparable = Pick<ComponentVersion, 'version' | 'digest'>;
 
 /** How the downstream version relates to the upstream one; null when they are the same. */
 export function compareVersions(upstream: Comparable, downstream: Comparable): 'BEHIND' | 'AHEAD' | 'DIFFERENT' | null {
-  if (upstream.type === 'IMAGE' && (upstream.digest !== null || downstream.digest !== null)) {
-    // A digest names content: equal digests are the same image whatever the tags say.
+  // Only images have digests (both sides of a key are of one type). A digest names content:
+  // equal digests are the same image whatever the tags say.
+  // Stryker disable next-line LogicalOperator: equivalent, with one digest the versions differ too ("tag@digest" or the digest vs a tag), and are not semver: DIFFERENT either way
+  if (upstream.digest !== null || downstream.digest !== null) {
     return upstream.digest !== null && upstream.digest === downstream.digest ? null : 'DIFFERENT';
   }
-  const up = upstream.type === 'IMAGE' ? upstream.tag : upstream.version;
-  const down = downstream.type === 'IMAGE' ? downstream.tag : downstream.version;
-  if (up === down) return null;
-  const a = asSemver(up);
-  const b = asSemver(down);
+  // Without a digest, an image's version is its tag (imageVersion) and a chart's its chart version.
+  if (upstream.version === downstream.version) return null;
+  // semver.parse allows one leading "v" and answers null for anything that is not semver.
+  const a = semver.parse(upstream.version);
+  const b = semver.parse(downstream.version);
   if (!a || !b) return 'DIFFERENT';
   const order = semver.compare(b, a);
   if (order === 0) return 'DIFFERENT'; // "v1.2.3" vs "1.2.3": the same release, spelt differently.
+  // Stryker disable next-line EqualityOperator: equivalent, order 0 has returned above
   return order < 0 ? 'BEHIND' : 'AHEAD';
 }
 

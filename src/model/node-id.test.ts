@@ -18,3 +18,39 @@ describe('parseNodeId', () => {
     expect(parseNodeId(id)).toBeNull();
   });
 });
+
+describe('parseNodeId, exactly', () => {
+  it('reads every kind in full, the stage and the container included', () => {
+    expect(parseNodeId('Pipeline:CM:team-a/shop.v2:stage:prod-1')).toEqual({ type: 'Stage', approach: 'CM', namespace: 'team-a', name: 'shop.v2', stage: 'prod-1' });
+    expect(parseNodeId('Pipeline:HYBRID:team-a/shop')).toEqual({ type: 'Pipeline', approach: 'HYBRID', namespace: 'team-a', name: 'shop' });
+    expect(parseNodeId('Kustomization:dev/app')).toEqual({ type: 'Release', kind: 'Kustomization', namespace: 'dev', name: 'app' });
+    expect(parseNodeId('DaemonSet:dev/agent:container:side:car')).toEqual({ type: 'Image', kind: 'DaemonSet', namespace: 'dev', name: 'agent', container: 'side:car' });
+    expect(parseNodeId('Deployment:dev/web')).toEqual({ type: 'Workload', kind: 'Deployment', namespace: 'dev', name: 'web' });
+    expect(parseNodeId('Pipeline:flux-system/shop')).toEqual({ type: 'DefinitionReference', kind: 'Pipeline', namespace: 'flux-system', name: 'shop' });
+    expect(parseNodeId('ConfigMap:flux-system/shop')).toEqual({ type: 'DefinitionReference', kind: 'ConfigMap', namespace: 'flux-system', name: 'shop' });
+    for (const kind of ['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact']) {
+      expect(parseNodeId(`${kind}:flux-system/src`)).toEqual({ type: 'SourceReference', kind, namespace: 'flux-system', name: 'src' });
+    }
+  });
+
+  it.each([
+    ' Pipeline:HYBRID:ns/name',
+    'Pipeline:HYBRID:ns/name ',
+    'Pipeline:HYBRID:ns/name:stage:',
+    'Pipeline:HYBRID:ns/name:stage:Prod',
+    'Pipeline:HYBRID:ns/-name',
+    'Pipeline:HYBRID:ns/name-',
+    ' Deployment:ns/web:container:c',
+    'Deployment:ns/web:container:',
+    'Pod:ns/web:container:c',
+    ' HelmRelease:ns/n',
+    'HelmRelease:ns/n ',
+    'HelmRelease:ns/n/x',
+    'HelmRelease:/n',
+    'HelmRelease:ns/',
+    'Help:ns/n',
+    'Repository:ns/n',
+  ])('refuses %j', (id) => {
+    expect(parseNodeId(id)).toBeNull();
+  });
+});
