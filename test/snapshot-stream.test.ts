@@ -102,6 +102,28 @@ describe('streamSnapshotFile', () => {
     expect(await streamError(second)).toBe('f.yaml:10: document 2, items[0] is not a mapping');
   });
 
+  it('numbers documents as the whole-file parser does, counting empty ones opened by ---', async () => {
+    const bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n';
+    for (const text of [
+      `---\n---\n---\n${bad}`,
+      `${cm('a', 'x')}---\n---\n${bad}`,
+      `# only a comment\n---\n${bad}`,
+      `${cm('a', 'x')}...\n---\n${bad}`,
+      `---\n${cm('a', 'x')}---\n${bad}---\n`,
+    ]) {
+      const whole = (() => {
+        try {
+          parseSnapshotText(text, 'f.yaml');
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      })();
+      expect(whole).toMatch(/^f\.yaml:\d+: document \d+ \(ConfigMap\) has no metadata\.name$/);
+      expect(await streamError(text), JSON.stringify(text)).toBe(whole);
+    }
+  });
+
   it('refuses a List whose items is written inline and is not a list', async () => {
     expect(await streamError(`${cm('a', 'x')}---\napiVersion: v1\nkind: List\nitems: {a: 1}\n`)).toBe('f.yaml:7: document 2: items is not a list');
   });

@@ -198,6 +198,12 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
   let itemIndex = 0;
   let inItems = false;
   let sawItems = false;
+  /**
+   * Whether the document being read was opened by a `---` line. Such a document counts in
+   * the numbering even when empty, as the whole-file parser counts it ("---\n---\nbad" is
+   * document 2 there); text before the first marker counts only when it holds a document.
+   */
+  let openedByMarker = false;
 
   const flushItem = () => {
     if (!item) return;
@@ -224,7 +230,7 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
         objects.push(project(checkObject(value, shown, parsed.line, `document ${documentIndex + 1}`)));
       }
     }
-    if (parsed || sawItems) documentIndex++;
+    if (parsed || sawItems || openedByMarker) documentIndex++;
     rest = [];
     inItems = sawItems = false;
     itemIndex = 0;
@@ -238,6 +244,7 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
       lineNo++;
       if (line === '---' || line.startsWith('--- ') || line === '...') {
         flushDocument();
+        openedByMarker = line !== '...';
         restStart = lineNo + 1;
         restChars = 0;
         continue;
