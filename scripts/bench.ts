@@ -42,6 +42,7 @@ import {
   type LoadTarget,
   type Proc,
 } from './bench-support.js';
+import { readmeQuery } from './readme-query.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -151,19 +152,6 @@ function parseOptions(argv: string[]): Options | null {
 // ---------------------------------------------------------------------------------------------
 // What is measured
 
-/** The README's HYBRID example query ("Example queries"), for any pipeline name. */
-export const readmeQuery = (name: string) => `{
-  pipeline(approach: HYBRID, name: "${name}") {
-    stages {
-      order name namespace
-      releases {
-        __typename name ready readyReason version
-        ... on HelmRelease { chartName chartVersion desiredChartVersion }
-        workloads { name readyReplicas replicas images { repository tag digest } }
-      }
-    }
-  }
-}`;
 const PIPELINES_QUERY = '{ pipelines { name stages { name releases { name ready version } } } }';
 const HELLO = '{ hello }';
 const HELLO_ANSWER = '{"data":{"hello":"world"}}';

@@ -14,6 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { appAccess } from '../src/server/auth-setup.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
+import { sseReader, type SseEvent } from './support/sse.js';
 
 const TTL_MS = 10_000;
 const DEFINITIONS = ['pipelines', 'pipelinestages', 'configmaps'];
@@ -22,35 +23,6 @@ const TOKEN = 'alice-token.abc';
 const SUBSCRIPTION = `subscription { pipeline(approach: HYBRID, name: "example-pipeline") {
   name stages { name releases { name version } }
 } }`;
-
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** graphql-sse "next"/"complete" events off a text/event-stream response, one at a time. */
-function sseReader(response: Response): { next(): Promise<SseEvent | null> } {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    async next() {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data:(.*)$/m.exec(block)?.[1]?.trim();
-          if (event) return { event, data: data ? JSON.parse(data) : null };
-          continue; // a heartbeat comment
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
-    },
-  };
-}
 
 interface Harness {
   app: App;

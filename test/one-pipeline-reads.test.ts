@@ -14,6 +14,7 @@ import { StoreReader } from '../src/cluster/store/store-reader.js';
 import { createLogger } from '../src/logger.js';
 import { createApp } from '../src/server/create-app.js';
 import { pipelineName, RELEASES_PER_STAGE, STAGES, writeFleet } from '../scripts/fleet.js';
+import { readmeQuery } from '../scripts/readme-query.js';
 
 /**
  * Issue 8: one `pipeline` query costs what its answer costs, not what the cluster holds.
@@ -24,19 +25,6 @@ import { pipelineName, RELEASES_PER_STAGE, STAGES, writeFleet } from '../scripts
  * query must make the same reads and touch the same objects on both, never list a kind
  * or a namespace whole, and touch no more objects than its answer holds.
  */
-/** The README's HYBRID example query (the fields the bench times), for any pipeline name. */
-const readmeQuery = (name: string) => `{
-  pipeline(approach: HYBRID, name: "${name}") {
-    stages {
-      order name namespace
-      releases {
-        __typename name ready readyReason version
-        ... on HelmRelease { chartName chartVersion desiredChartVersion }
-        workloads { name readyReplicas replicas images { repository tag digest } }
-      }
-    }
-  }
-}`;
 
 /** A store that counts every object its reads hand to the reader above it (before any filtering). */
 class CountingStore extends ObjectStore {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PIPELINES_QUERY, DEMO_PIPELINES, PIPELINE_QUERY } from '../queries/demo-expectations.js';
 import { startServer, type RunningServer } from '../support/processes.js';
+import { sseReader, type SseEvent } from '../support/sse.js';
 import { useSharedCluster } from './harness/shared-cluster.js';
 import { loadDemo, ROOT } from './support/demo-cluster.js';
 
@@ -60,11 +61,6 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 /** PIPELINE_QUERY as a subscription: the same fields, live. */
 const PIPELINE_SUBSCRIPTION = PIPELINE_QUERY.replace(/^query Pipeline/, 'subscription Pipeline');
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
 /** An open subscription over SSE (graphql-sse, distinct connections), read one event at a time. */
 interface Stream {
   /** The next event, or null when the server ended the response; throws past `withinMs`. */
@@ -81,29 +77,12 @@ async function subscribe(url: string, variables: Record<string, unknown>, header
     signal: controller.signal,
   });
   if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) throw new Error(`not a stream: ${response.status} ${await response.text()}`);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const read = async (): Promise<SseEvent | null> => {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data:(.*)$/m.exec(block)?.[1]?.trim();
-        if (event) return { event, data: data ? JSON.parse(data) : null };
-        continue; // a heartbeat comment
-      }
-      const { value, done } = await reader.read();
-      if (done) return null;
-      buffer += value;
-    }
-  };
+  const events = sseReader(response);
   let pending: Promise<SseEvent | null> | null = null;
   return {
     async next(withinMs) {
       // A read that timed out stays pending and answers the next call: no event is lost.
-      pending ??= read();
+      pending ??= events.next();
       let timer: NodeJS.Timeout | undefined;
       const ceiling = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), withinMs)));
       const result = await Promise.race([pending, ceiling]);
