@@ -348,8 +348,11 @@ class Reader {
     if (colon === -1) return null;
     // `- x: y` or `? x`, `[a]: b`, `&a b: c`, `key : value`, very long keys: js-yaml's.
     if (INDICATORS.has(first) || colon === at || text.charCodeAt(colon - 1) === SPACE || colon - at > MAX_KEY_LENGTH) throw NOT_MINE;
+    const raw = text.slice(at, colon);
+    // `<<` is a merge key in other schemas: whatever a file meant by it, it is not kubectl's.
+    if (raw === '<<') throw NOT_MINE;
     // A plain key resolves as any plain scalar (`1: a` is 1), then becomes a string, as js-yaml's keys do.
-    return { key: String(resolvePlain(text.slice(at, colon))), after: colon + 1 };
+    return { key: String(resolvePlain(raw)), after: colon + 1 };
   }
 
   /** The position of the `"` closing the double-quoted scalar opened at `open`, on the same line, with JSON's escapes only. */
