@@ -139,12 +139,6 @@ function childPath(path: Path, key: string): Path {
   }
 }
 
-/** Where a key ends: its value, and the position just after its colon. */
-interface Key {
-  key: string;
-  after: number;
-}
-
 class Reader {
   private readonly text: string;
   private readonly end: number;
@@ -157,6 +151,8 @@ class Reader {
   private indent = -1;
   /** 0, or `-` for a `---` line, or `.` for a `...` line. */
   private marker = 0;
+  /** Just after the colon of the key `key()` last found (a field: no object per key). */
+  private keyEnd = 0;
 
   constructor(text: string) {
     this.text = text;
@@ -240,9 +236,8 @@ class Reader {
     const object: Record<string, unknown> = {};
     let first = compact;
     for (;;) {
-      const found = this.key(this.at);
-      if (found === null) throw NOT_MINE;
-      const { key } = found;
+      const key = this.key(this.at);
+      if (key === null) throw NOT_MINE;
       const child = path === Path.None ? Path.None : childPath(path, key);
       let value: unknown;
       if (child === Path.Dropped) {
@@ -256,7 +251,7 @@ class Reader {
         }
         value = null;
       } else {
-        const valueAt = this.skipSpaces(found.after);
+        const valueAt = this.skipSpaces(this.keyEnd);
         if (valueAt === this.lineEnd || this.text.charCodeAt(valueAt) === HASH) {
           // The value, if any, is on the next lines: deeper, or a sequence at the key's own column.
           this.next();
@@ -318,10 +313,11 @@ class Reader {
   }
 
   /**
-   * The key of a mapping entry at `at` on the current line, or null when the content is not
-   * a key (a scalar). A key-shaped text this parser does not handle throws.
+   * The key of a mapping entry at `at` on the current line (its colon's end in `keyEnd`), or
+   * null when the content is not a key (a scalar). A key-shaped text this parser does not
+   * handle throws.
    */
-  private key(at: number): Key | null {
+  private key(at: number): string | null {
     const text = this.text;
     const lineEnd = this.lineEnd;
     const first = text.charCodeAt(at);
@@ -330,7 +326,8 @@ class Reader {
       if (text.charCodeAt(close + 1) !== COLON || close + 1 >= lineEnd) return null;
       if (close + 2 < lineEnd && text.charCodeAt(close + 2) !== SPACE) throw NOT_MINE;
       if (close - at > MAX_KEY_LENGTH) throw NOT_MINE;
-      return { key: first === DQUOTE ? this.doubleQuoted(at, close) : this.singleQuoted(at, close), after: close + 2 };
+      this.keyEnd = close + 2;
+      return first === DQUOTE ? this.doubleQuoted(at, close) : this.singleQuoted(at, close);
     }
     // A plain key ends at the first `:` followed by a space or the end of the line; ` #` before it starts a comment.
     let colon = -1;
@@ -352,7 +349,8 @@ class Reader {
     // `<<` is a merge key in other schemas: whatever a file meant by it, it is not kubectl's.
     if (raw === '<<') throw NOT_MINE;
     // A plain key resolves as any plain scalar (`1: a` is 1), then becomes a string, as js-yaml's keys do.
-    return { key: String(resolvePlain(raw)), after: colon + 1 };
+    this.keyEnd = colon + 1;
+    return String(resolvePlain(raw));
   }
 
   /** The position of the `"` closing the double-quoted scalar opened at `open`, on the same line, with JSON's escapes only. */
