@@ -345,6 +345,17 @@ describe('plain scalars resolve with js-yaml\'s own implicit types', () => {
   });
 });
 
+describe('mayResolve, the shortcut before the resolvers', () => {
+  it('is true where a null, a boolean or a number can start, for their lengths', () => {
+    const maybe = ['0', '5', '9', '+', '-', '.', '~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'nope', 'NOPE', 'tasks', 'fails'];
+    for (const scalar of maybe) expect(mayResolve(scalar), scalar).toBe(true);
+  });
+  it('is false for every other first character and for other lengths', () => {
+    const never = ['/', ':', ',', '*', 'a', 'z', 'A', 'Z', '_', 'm', 'o', 'M', 'O', 's', 'u', 'e', 'E', 'g', 'G', 'y', '~~', '~0', 'n', 'N', 't', 'T', 'f', 'F', 'nul', 'tru', 'fal', 'nulll1', 'truest', 'falsey', 'namespace', 'Ready', 'finalizers', 'template'];
+    for (const scalar of never) expect(mayResolve(scalar), scalar).toBe(false);
+  });
+});
+
 /** What js-yaml makes of a plain scalar, through its public resolvers in the core schema's order. */
 function resolveAsJsYaml(scalar: string): unknown {
   for (const type of (jsyaml.CORE_SCHEMA as unknown as { implicit: jsyaml.Type[] }).implicit) {
