@@ -59,10 +59,12 @@ const REFUSED = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\u
 /** The same characters and every surrogate: one character class, which is quick to scan for. */
 const SUSPECT = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/;
 
-/** Deeper nesting than this is left to js-yaml (this parser recurses once per level). */
-const MAX_DEPTH = 256;
-/** Longer plain or quoted keys are left to js-yaml. */
-const MAX_KEY_LENGTH = 1024;
+/**
+ * Deeper nesting than this many collections is left to js-yaml, which refuses nesting past its
+ * maxDepth (100): it counts one level per node, keys and scalars included, and for a scalar
+ * in a sequence one more, so 98 collections can already be too deep there.
+ */
+const MAX_DEPTH = 97;
 
 const SPACE = 0x20;
 const HASH = 0x23;
@@ -323,9 +325,9 @@ class Reader {
     const first = text.charCodeAt(at);
     if (first === DQUOTE || first === SQUOTE) {
       const close = first === DQUOTE ? this.doubleQuotedEnd(at) : this.singleQuotedEnd(at);
-      if (text.charCodeAt(close + 1) !== COLON || close + 1 >= lineEnd) return null;
+      // (A line's end is a line feed or past the text: never a colon, a space or a quote.)
+      if (text.charCodeAt(close + 1) !== COLON) return null;
       if (close + 2 < lineEnd && text.charCodeAt(close + 2) !== SPACE) throw NOT_MINE;
-      if (close - at > MAX_KEY_LENGTH) throw NOT_MINE;
       this.keyEnd = close + 2;
       return first === DQUOTE ? this.doubleQuoted(at, close) : this.singleQuoted(at, close);
     }
@@ -343,8 +345,8 @@ class Reader {
       }
     }
     if (colon === -1) return null;
-    // `- x: y` or `? x`, `[a]: b`, `&a b: c`, `key : value`, very long keys: js-yaml's.
-    if (INDICATORS.has(first) || colon === at || text.charCodeAt(colon - 1) === SPACE || colon - at > MAX_KEY_LENGTH) throw NOT_MINE;
+    // `- x: y` or `? x`, `[a]: b`, `&a b: c`, `key : value`: js-yaml's.
+    if (INDICATORS.has(first) || colon === at || text.charCodeAt(colon - 1) === SPACE) throw NOT_MINE;
     const raw = text.slice(at, colon);
     // `<<` is a merge key in other schemas: whatever a file meant by it, it is not kubectl's.
     if (raw === '<<') throw NOT_MINE;
@@ -361,9 +363,9 @@ class Reader {
       if (code === DQUOTE) return i;
       if (code === BACKSLASH) {
         const escape = text.charCodeAt(i + 1);
-        if (!JSON_ESCAPES.has(escape) || i + 1 >= this.lineEnd) throw NOT_MINE;
+        if (!JSON_ESCAPES.has(escape)) throw NOT_MINE;
         if (escape === 0x75 /* u */) {
-          for (let h = i + 2; h < i + 6; h++) if (h >= this.lineEnd || !isHex(text.charCodeAt(h))) throw NOT_MINE;
+          for (let h = i + 2; h < i + 6; h++) if (!isHex(text.charCodeAt(h))) throw NOT_MINE;
           i += 5;
         } else {
           i += 1;
@@ -384,7 +386,7 @@ class Reader {
     const text = this.text;
     for (let i = open + 1; i < this.lineEnd; i++) {
       if (text.charCodeAt(i) === SQUOTE) {
-        if (text.charCodeAt(i + 1) !== SQUOTE || i + 1 >= this.lineEnd) return i;
+        if (text.charCodeAt(i + 1) !== SQUOTE) return i;
         i++; // '' is a quote
       }
     }
@@ -507,10 +509,12 @@ class Reader {
       if (chomp === Chomp.Keep && lines.length > 0) throw NOT_MINE;
       return '';
     }
-    const body = (lastContent === lines.length - 1 ? lines : lines.slice(0, lastContent + 1)).join('\n');
+    const breaks = lines.length - lastContent; // the last content line's and each trailing empty line's
+    lines.length = lastContent + 1;
+    const body = lines.join('\n');
     if (chomp === Chomp.Strip) return body;
     if (chomp === Chomp.Clip) return body + '\n';
-    return body + '\n'.repeat(lines.length - lastContent);
+    return body + '\n'.repeat(breaks);
   }
 }
 
