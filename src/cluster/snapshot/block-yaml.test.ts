@@ -109,7 +109,14 @@ describe('block YAML against js-yaml on every snapshot in the repository and a g
 
 /** Texts answered, each exactly as js-yaml answers. */
 const ANSWERED: Record<string, string> = {
-  'plain strings': 'a: value\nb: two words\nc: http://x:80/y\nd: a#b\ne: x{y}[0],z\nf: -a\ng: a !b &c\nh: it\'s\n',
+  'plain strings': 'a: value\nb: two words\nc: http://x:80/y\nd: a#b\ne: x{y}[0],z\nf: -a\ng: a !b &c\nh: it\'s\ni: b# c\n',
+  'a comment holding a colon': 'a:\n  - b #c: d\ne: f #g: h\n',
+  'hexadecimal escapes of every digit': 'a: "\\u0009\\u00AF\\u00af\\u0F0f\\u0a0A"\n',
+  'an empty value before the next entry': 'a:\n  - b:\n  - c\n',
+  'a literal starting with blank lines': 'a: |\n\n  x\nb: |\n  \n  x\n',
+  'a literal ending with a line of spaces': 'a: |\n  x\n   \nb: 1\n',
+  'an empty kept literal': 'a: |+\nb: 1\n',
+  'a kept literal at the end of the text': 'a: |+\n  x\n',
   'numbers as the core schema reads them': 'a: 1\nb: -2\nc: +3\nd: 1.0\ne: 0x1F\nf: 0o17\ng: 0b11\nh: 1_000\ni: .5\nj: 1e3\nk: .inf\nl: -.Inf\nm: .NaN\nn: 08\no: 0.\np: 1.2.3\nq: 1_\nr: 0x\ns: -0\nt: 12345678901234567890\n',
   'null and booleans': 'a: ~\nb: null\nc: Null\nd: NULL\ne: nULL\nf: true\ng: True\nh: TRUE\ni: false\nj: False\nk: FALSE\nl: tRUE\nm: yes\nn: on\no:\np: \n',
   'plain keys resolve before they become strings': '1: a\n0x1F: b\n1.5: c\n~: d\n.inf: e\n1_000: f\ntrue: g\nnull2: h\n',
@@ -177,6 +184,17 @@ const REFUSED: Record<string, string> = {
   'an escape JSON does not have': 'a: "\\x41"\n',
   'an escape of a line break': 'a: "x\\\n  y"\n',
   'a short \\u escape': 'a: "\\u00e"\n',
+  'a \\u escape with a character before 0': 'a: "\\u00/0"\n',
+  'a \\u escape with a character after 9': 'a: "\\u00:0"\n',
+  'a \\u escape with a character before A': 'a: "\\u00@0"\n',
+  'a \\u escape with a character after F': 'a: "\\u00G0"\n',
+  'a \\u escape with a character before a': 'a: "\\u00`0"\n',
+  'a \\u escape with a character after f': 'a: "\\u00g0"\n',
+  'mismatched brackets': 'a: [}\n',
+  'mismatched braces': 'a: {]\n',
+  'an indented marker': 'a:\n  ---\n',
+  'a deeper entry after a scalar entry': 'a:\n  - b\n    - c\n',
+  'a literal whose leading blank lines narrow': 'a: |\n    \n \n  x\n',
   'an escape at the end of the line': 'a: "x\\\n',
   'a duplicate key': 'a: 1\na: 2\n',
   'a duplicate key after resolving': '1: a\n0x1: b\n',
@@ -291,6 +309,9 @@ describe('block YAML: skipping what the store never keeps', () => {
     '        -',
     '          name: side',
     '          ports: {bad',
+    '        - name: third',
+    '          env: x',
+    '        - name: fourth',
     '      initContainers:',
     '        - name: init',
     '          image: init:1',
@@ -316,6 +337,8 @@ describe('block YAML: skipping what the store never keeps', () => {
           containers: [
             { env: null, name: 'app', image: 'web:1' },
             { name: 'side' },
+            { name: 'third' },
+            { name: 'fourth' },
           ],
           initContainers: [{ name: 'init', image: 'init:1' }],
           volumes: [{ name: 'v', emptyDir: {} }],
@@ -340,6 +363,14 @@ describe('block YAML: skipping what the store never keeps', () => {
     expect(parseBlockYaml(nested, { skipUnread: true })).toStrictEqual([{ spec: { items: [{ metadata: { managedFields: [] } }] } }]);
     const itemsMapping = 'items:\n  metadata:\n    managedFields: []\n';
     expect(parseBlockYaml(itemsMapping, { skipUnread: true })).toStrictEqual(load(itemsMapping));
+  });
+
+  it('keeps containers anywhere but under spec.template.spec', () => {
+    const containers = '    containers:\n      - name: a\n        env: kept\n';
+    for (const path of ['status:\n  template:\n    spec:\n', 'spec:\n  other:\n    spec:\n', 'spec:\n  template:\n    other:\n', 'kind: x\nspec:\n  template:\n    spec:\n      other:\n  ']) {
+      const text = path + containers.replace(/^/gm, '  ').replace(/^ {2}$/, '');
+      expect(parseBlockYaml(text, { skipUnread: true }), path).toStrictEqual(load(text));
+    }
   });
 
   it('ends a skipped block at the first line that is not deeper, or an entry at its column', () => {

@@ -40,6 +40,7 @@ export function mayResolve(scalar: string): boolean {
 
 /** A plain scalar's value under the core schema, exactly as js-yaml resolves it. */
 export function resolvePlain(scalar: string): unknown {
+  // Stryker disable next-line ConditionalExpression: a shortcut; the resolvers would answer the same
   if (!mayResolve(scalar)) return scalar;
   for (const type of IMPLICIT) {
     if (type.resolve(scalar)) return type.construct(scalar);
@@ -150,7 +151,7 @@ class Reader {
   /** Where the content starts: after the indentation, or after `- ` for a compact mapping in a sequence. */
   private at = 0;
   /** The column of `at`; -1 at the end of the text and on a document marker, which end every block. */
-  private indent = -1;
+  private indent = 0;
   /** 0, or `-` for a `---` line, or `.` for a `...` line. */
   private marker = 0;
   /** Just after the colon of the key `key()` last found (a field: no object per key). */
@@ -165,11 +166,13 @@ class Reader {
   private seek(from: number): void {
     const text = this.text;
     let start = from;
+    // Stryker disable next-line EqualityOperator: at the end, an empty last line is skipped as blank
     while (start < this.end) {
       let lineEnd = text.indexOf('\n', start);
       if (lineEnd === -1) lineEnd = this.end;
       let at = start;
-      while (at < lineEnd && text.charCodeAt(at) === SPACE) at++;
+      // (A line ends at a line feed or past the text: neither is a space, a quote, a colon or a hash.)
+      while (text.charCodeAt(at) === SPACE) at++;
       if (at === lineEnd || text.charCodeAt(at) === HASH) {
         start = lineEnd + 1;
         continue;
@@ -181,7 +184,7 @@ class Reader {
       this.marker = 0;
       if (at === start) {
         const first = text.charCodeAt(at);
-        if ((first === DASH || first === DOT) && text.startsWith(first === DASH ? '---' : '...', at)) {
+        if (text.startsWith('---', at) || text.startsWith('...', at)) {
           // A marker with anything after it on its line (`--- !tag`, `--- # c`), or a key like `---x:`: not ours.
           if (lineEnd - at !== 3) throw NOT_MINE;
           this.marker = first;
@@ -210,6 +213,7 @@ class Reader {
       if (this.marker === DASH) this.next();
       let value: unknown = null;
       if (this.indent !== -1) {
+        // Stryker disable next-line BooleanLiteral: no key of a document's root is ever skipped
         value = this.mapping(this.indent, 1, skipUnread ? Path.Root : Path.None, false);
         if (this.indent !== -1) throw NOT_MINE; // a root key deeper or shallower than the first
       }
@@ -240,6 +244,7 @@ class Reader {
     for (;;) {
       const key = this.key(this.at);
       if (key === null) throw NOT_MINE;
+      // Stryker disable next-line ConditionalExpression: a shortcut; childPath answers None for None
       const child = path === Path.None ? Path.None : childPath(path, key);
       let value: unknown;
       if (child === Path.Dropped) {
@@ -261,12 +266,12 @@ class Reader {
           else if (this.indent === indent && this.isItem(this.at)) value = this.sequence(indent, depth + 1, child);
           else value = null;
         } else {
-          value = this.scalar(valueAt, indent);
-          if (this.indent > indent) throw NOT_MINE; // a scalar continued on a deeper line, or bad indentation
+          value = this.scalar(valueAt, indent); // a deeper line after it is refused below
         }
       }
       first = false;
       if (Object.hasOwn(object, key)) throw NOT_MINE; // js-yaml refuses duplicate keys
+      // Stryker disable next-line ConditionalExpression: defining any new key is the same as assigning it
       if (key === '__proto__') {
         // As js-yaml: an own property, never the object's prototype.
         Object.defineProperty(object, key, { configurable: true, enumerable: true, writable: true, value });
@@ -291,8 +296,7 @@ class Reader {
         this.next();
         value = this.indent > indent ? this.block(depth + 1, entry) : null;
       } else {
-        const first = text.charCodeAt(at);
-        if (first === HASH || this.isItem(at)) throw NOT_MINE; // `- # c`, or `- - x` (a sequence in a sequence on one line)
+        // `- # c` and `- - x` (a sequence in a sequence on one line) are refused as scalars starting with an indicator.
         if (this.key(at) !== null) {
           // A compact mapping: its keys sit at the column of its first key.
           this.at = at;
@@ -310,7 +314,7 @@ class Reader {
 
   private skipSpaces(from: number): number {
     let at = from;
-    while (at < this.lineEnd && this.text.charCodeAt(at) === SPACE) at++;
+    while (this.text.charCodeAt(at) === SPACE) at++;
     return at;
   }
 
@@ -333,6 +337,7 @@ class Reader {
     }
     // A plain key ends at the first `:` followed by a space or the end of the line; ` #` before it starts a comment.
     let colon = -1;
+    // Stryker disable next-line EqualityOperator: the line's end is neither a colon nor a hash
     for (let i = at; i < lineEnd; i++) {
       const code = text.charCodeAt(i);
       if (code === COLON) {
@@ -346,7 +351,8 @@ class Reader {
     }
     if (colon === -1) return null;
     // `- x: y` or `? x`, `[a]: b`, `&a b: c`, `key : value`: js-yaml's.
-    if (INDICATORS.has(first) || colon === at || text.charCodeAt(colon - 1) === SPACE) throw NOT_MINE;
+    // (An empty key, `: x`, starts with an indicator.)
+    if (INDICATORS.has(first) || text.charCodeAt(colon - 1) === SPACE) throw NOT_MINE;
     const raw = text.slice(at, colon);
     // `<<` is a merge key in other schemas: whatever a file meant by it, it is not kubectl's.
     if (raw === '<<') throw NOT_MINE;
@@ -358,6 +364,7 @@ class Reader {
   /** The position of the `"` closing the double-quoted scalar opened at `open`, on the same line, with JSON's escapes only. */
   private doubleQuotedEnd(open: number): number {
     const text = this.text;
+    // Stryker disable next-line EqualityOperator: the line's end is neither a quote nor a backslash
     for (let i = open + 1; i < this.lineEnd; i++) {
       const code = text.charCodeAt(i);
       if (code === DQUOTE) return i;
@@ -378,12 +385,14 @@ class Reader {
   private doubleQuoted(open: number, close: number): string {
     const raw = this.text.slice(open, close + 1);
     // JSON's string syntax is YAML's double-quoted style restricted to JSON's escapes (checked above), on one line.
+    // Stryker disable next-line MethodExpression,StringLiteral,ConditionalExpression: a shortcut; JSON.parse would answer the same
     return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
   }
 
   /** The position of the `'` closing the single-quoted scalar opened at `open`, on the same line. */
   private singleQuotedEnd(open: number): number {
     const text = this.text;
+    // Stryker disable next-line EqualityOperator: the line's end is not a quote
     for (let i = open + 1; i < this.lineEnd; i++) {
       if (text.charCodeAt(i) === SQUOTE) {
         if (text.charCodeAt(i + 1) !== SQUOTE) return i;
@@ -394,8 +403,7 @@ class Reader {
   }
 
   private singleQuoted(open: number, close: number): string {
-    const raw = this.text.slice(open + 1, close);
-    return raw.includes("'") ? raw.replaceAll("''", "'") : raw;
+    return this.text.slice(open + 1, close).replaceAll("''", "'");
   }
 
   /**
@@ -426,7 +434,9 @@ class Reader {
       if (INDICATORS.has(first) && !(first === DASH && at + 1 < lineEnd && text.charCodeAt(at + 1) !== SPACE)) throw NOT_MINE;
       // A plain scalar runs to the end of the line or to a comment (` #`), without trailing spaces.
       let stop = lineEnd;
-      for (let i = at + 1; i < lineEnd; i++) {
+      // (The scalar's first character is neither a hash nor a colon: both are indicators.)
+      // Stryker disable next-line EqualityOperator: the line's end is neither a colon nor a hash
+      for (let i = at; i < lineEnd; i++) {
         const code = text.charCodeAt(i);
         if (code === HASH && text.charCodeAt(i - 1) === SPACE) {
           stop = i;
@@ -472,10 +482,11 @@ class Reader {
       let lineEnd = text.indexOf('\n', start);
       if (lineEnd === -1) lineEnd = this.end;
       let spaces = 0;
-      while (start + spaces < lineEnd && text.charCodeAt(start + spaces) === SPACE) spaces++;
+      while (text.charCodeAt(start + spaces) === SPACE) spaces++;
       if (start + spaces === lineEnd) {
         // A blank line: empty, or (past the indentation) a line of spaces, which is content.
         if (textIndent === -1) {
+          // Stryker disable next-line EqualityOperator: the same maximum
           if (spaces > widestLeadingBlank) widestLeadingBlank = spaces;
           lines.push('');
         } else if (spaces > textIndent) {
@@ -499,11 +510,9 @@ class Reader {
       start = lineEnd + 1;
     }
     // A comment right after the block (less indented) is where js-yaml's reading of comments is subtle.
-    if (start < this.end) {
-      let first = start;
-      while (text.charCodeAt(first) === SPACE) first++;
-      if (text.charCodeAt(first) === HASH) throw NOT_MINE;
-    }
+    let next = start;
+    while (text.charCodeAt(next) === SPACE) next++;
+    if (text.charCodeAt(next) === HASH) throw NOT_MINE;
     this.seek(start);
     if (lastContent === -1) {
       if (chomp === Chomp.Keep && lines.length > 0) throw NOT_MINE;
@@ -526,6 +535,7 @@ export function parseBlockYaml(text: string, options: { skipUnread?: boolean } =
   try {
     return new Reader(text).documents(options.skipUnread === true);
   } catch (e) {
+    // Stryker disable next-line ConditionalExpression: nothing else is thrown (depth is bounded, JSON.parse gets checked text)
     if (e === NOT_MINE) return null;
     throw e;
   }
