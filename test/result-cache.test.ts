@@ -82,6 +82,15 @@ describe('query result cache (anonymous)', () => {
     expect(source.reads()).toBeGreaterThan(reads);
   });
 
+  it('is off with a byte bound of 0 (--result-cache-mb 0): a repeated query reads again, with the same answer', async () => {
+    const uncached = clientFor(createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 }));
+    const first = await uncached.query(QUERY, VARIABLES);
+    const reads = source.reads();
+    expect(reads).toBeGreaterThan(0);
+    expect(await uncached.query(QUERY, VARIABLES)).toEqual(first);
+    expect(source.reads()).toBe(2 * reads);
+  });
+
   it('gives a fresh answer after a store change', async () => {
     const before = await client.query(QUERY, VARIABLES);
     demo.store.upsert('HelmRelease', bumped(demo, '9.9.9'));
