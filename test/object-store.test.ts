@@ -223,23 +223,12 @@ describe('ObjectStore indexes', () => {
     expect(ownerValue(KS, 'flux', 'apps')).not.toBe(ownerValue(HR, 'flux', 'apps'));
   });
 
-  it('finds a release by each string id of its inventory, in its namespace and across all, and nothing by a malformed entry', async () => {
-    const store = new ObjectStore();
-    const ks = (object: KubeObject): KubeObject => ({ ...object, apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' });
-    store.replace('Kustomization', [
-      deploy('flux', 'r', { status: { inventory: { entries: [{ id: 'a_web_apps_Deployment' }, null, { id: 5 }, {}, { id: 'a_api_apps_Deployment' }] } } }),
-      deploy('apps', 'other', { status: { inventory: { entries: [{ id: 'a_web_apps_Deployment' }] } } }),
-      deploy('flux', 'not-a-list', { status: { inventory: { entries: { id: 'a_web_apps_Deployment' } } } }),
-      deploy('flux', 'no-inventory', { status: {} }),
-      deploy('flux', 'no-status'),
-    ].map(ks));
-    const reader = new StoreReader(store);
-    const found = async (namespace: string | null, id: string) => names(await reader.listByInventoryEntry('Kustomization', namespace, id));
-    expect(await found(null, 'a_web_apps_Deployment')).toEqual(['apps/other', 'flux/r']);
-    expect(await found('flux', 'a_web_apps_Deployment')).toEqual(['flux/r']);
-    expect(await found('flux', 'a_api_apps_Deployment')).toEqual(['flux/r']);
-    expect(await found('apps', 'a_api_apps_Deployment')).toEqual([]);
-    expect(await found(null, '5')).toEqual([]);
+  it('indexes a release under each string id of its inventory', () => {
+    const release = deploy('flux', 'r', { status: { inventory: { entries: [{ id: 'a_web_apps_Deployment' }, null, { id: 5 }, {}] } } });
+    expect(INDEXES.inventory(release)).toEqual([indexKey('flux', 'a_web_apps_Deployment'), indexKey(null, 'a_web_apps_Deployment')]);
+    expect(INDEXES.inventory(deploy('flux', 'r', { status: { inventory: { entries: { id: 'x' } } } }))).toEqual([]);
+    expect(INDEXES.inventory(deploy('flux', 'r', { status: {} }))).toEqual([]);
+    expect(INDEXES.inventory(deploy('flux', 'r'))).toEqual([]);
   });
 
   it('keeps index keys of different namespaces and of all namespaces apart', () => {

@@ -35,8 +35,7 @@ export const ownerValue = (prefix: string, namespace: string, name: string): str
 /*
  * No index by name: a read by name is the table's own key (`namespace/name`). One that also
  * found a name across namespaces was read by nothing and held two keys per object, ~15 MiB of
- * a 101,000-object fleet's heap. No index by inventory entry either (see
- * StoreReader.listByInventoryEntry): six keys per Flux release, another ~14 MiB.
+ * a 101,000-object fleet's heap.
  */
 export const INDEXES = {
   /** Objects by indexed label=value. */
@@ -53,6 +52,16 @@ export const INDEXES = {
       const name = labels[`${prefix}/name`];
       const namespace = labels[`${prefix}/namespace`];
       return typeof name === 'string' && typeof namespace === 'string' ? scoped(o, ownerValue(prefix, namespace, name)) : [];
+    });
+  },
+  /** Flux releases by the ids of their inventory entries (`<ns>_<name>_<group>_<kind>`). */
+  inventory: (o) => {
+    const inventory = (o.status as { inventory?: { entries?: unknown } } | undefined)?.inventory;
+    const entries = inventory?.entries;
+    if (!Array.isArray(entries)) return [];
+    return entries.flatMap((e) => {
+      const id = (e as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? scoped(o, id) : [];
     });
   },
 } satisfies Record<string, IndexFunction>;

@@ -106,18 +106,15 @@ export class StoreReader implements ClusterReader {
   }
   // Stryker restore BlockStatement,ConditionalExpression
 
-  /**
-   * Read by no query of the service today (a release's workloads are found from its own
-   * inventory, forward), so the store keeps no index for it: a read scans the namespace (or
-   * all), and the heap does not hold six index keys per Flux release for it.
-   */
   async listByInventoryEntry(kind: ResourceKind, namespace: string | null, entryId: string, options: LookupOptions = {}): Promise<KubeObject[]> {
-    const listsEntry = (o: KubeObject): boolean => {
-      const entries = (o.status as { inventory?: { entries?: { id?: unknown }[] } } | undefined)?.inventory?.entries;
-      return Array.isArray(entries) && entries.some((e) => e?.id === entryId);
-    };
-    if ((await this.ready(kind, options.signal)) === 'direct') return (await this.direct!(kind, namespace, options)).filter(listsEntry);
-    return this.store.list(kind, namespace).filter(listsEntry).sort(byNamespaceAndName);
+    if ((await this.ready(kind, options.signal)) === 'direct') {
+      const all = await this.direct!(kind, namespace, options);
+      return all.filter((o) => {
+        const entries = (o.status as { inventory?: { entries?: { id?: unknown }[] } } | undefined)?.inventory?.entries;
+        return Array.isArray(entries) && entries.some((e) => e?.id === entryId);
+      });
+    }
+    return [...this.store.sortedByIndex(kind, 'inventory', indexKey(namespace, entryId))];
   }
 
   freshness(kinds?: readonly ResourceKind[]): Freshness {
