@@ -551,13 +551,13 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
     }
     const cpuAfter = cpuSeconds(service.proc.pid);
     const cpuPerRun = cpuBefore !== null && cpuAfter !== null && runs.length > 0 ? ` (service CPU ${((cpuAfter - cpuBefore) / runs.length).toFixed(2)} s per run)` : '';
-    const sortedRuns = [...runs].sort((a, b) => a - b);
     record({
       section,
       case: what,
-      metric: '{ pipelines { name stages { name releases { name ready version } } } }',
-      value: failure ?? `${ms(percentile(sortedRuns, 50), 0)} median of ${runs.length} (${runs.map((r) => r.toFixed(0)).join(', ')} ms)${cpuPerRun}`,
-      figure: failure ? null : percentile(sortedRuns, 50),
+      // The first is cold (nothing decoded yet); the repeats may be served by the result cache.
+      metric: '{ pipelines { name stages { name releases { name ready version } } } }: first after start, then repeated',
+      value: failure ?? `first ${ms(runs[0]!, 0)}, then ${runs.slice(1).map((r) => r.toFixed(0)).join(', ')} ms${cpuPerRun}`,
+      figure: failure ? null : runs[0]!,
       unit: 'ms',
       target: '< 200 ms',
     });
@@ -586,27 +586,47 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
     });
     if (proc_gone(service.proc)) return;
 
-    // Cold again after an object change: every store write starts a new generation, so the result
-    // cache no longer answers; decoded objects that did not change stay decoded.
-    const changed = await afterObjectChange(service.url, summary.source, timeoutMs);
-    if (typeof changed === 'string') {
-      record({ section, case: what, metric: 'cold after an object change', value: `not measured: ${changed}`, figure: null, unit: 'ms', target: '' });
-    } else {
+    // Uncached: after an object change. Every store write starts a new generation, so the result
+    // cache no longer answers; decoded objects that did not change stay decoded. This is what a
+    // `pipelines` costs on a live cluster, where some object changes every few seconds. Three
+    // changes, one query each (the change is undone, and the store has dropped it, in between).
+    const uncached: number[] = [];
+    let uncachedCpu = 0;
+    let uncachedFailure: string | null = null;
+    for (let i = 0; i < options.pipelinesRepeat && !uncachedFailure; i++) {
+      const changed = await afterObjectChange(service.url, summary.source, timeoutMs);
+      if (typeof changed === 'string') {
+        uncachedFailure = `not measured: ${changed}`;
+        break;
+      }
       try {
         const cpuStart = cpuSeconds(service.proc.pid);
         const all = await query(service.url, PIPELINES_QUERY, timeoutMs);
         const cpuEnd = cpuSeconds(service.proc.pid);
         const counted = countPipelines(all.body);
-        const allFailure = all.problem ?? (counted.pipelines !== summary.pipelines || counted.releases !== summary.releases ? `incomplete: ${counted.pipelines} pipelines` : null);
-        const cpuText = cpuStart !== null && cpuEnd !== null ? ` (service CPU ${(cpuEnd - cpuStart).toFixed(2)} s)` : '';
-        record({ section, case: what, metric: 'pipelines over all, cold: first after an object change', value: allFailure ?? `${ms(all.ms, 0)}${cpuText}`, figure: allFailure ? null : all.ms, unit: 'ms', target: '< 200 ms' });
-        const other = pipelineName(Math.floor(summary.pipelines / 3));
-        const again = await timeOnePipeline(service.url, other, timeoutMs);
-        record({ section, case: what, metric: `one pipeline (${other}), cold: first after an object change`, value: again.value, figure: again.ms, unit: 'ms', target: '< 5 ms' });
+        uncachedFailure = all.problem ?? (counted.pipelines !== summary.pipelines || counted.releases !== summary.releases ? `incomplete: ${counted.pipelines} pipelines` : null);
+        if (!uncachedFailure) uncached.push(all.ms);
+        if (cpuStart !== null && cpuEnd !== null) uncachedCpu += cpuEnd - cpuStart;
+        say(`fleet: pipelines after object change ${i + 1}/${options.pipelinesRepeat}: ${uncachedFailure ?? ms(all.ms, 0)}`);
+        if (i === 0 && !uncachedFailure) {
+          const other = pipelineName(Math.floor(summary.pipelines / 3));
+          const again = await timeOnePipeline(service.url, other, timeoutMs);
+          record({ section, case: what, metric: `one pipeline (${other}), cold: first after an object change`, value: again.value, figure: again.ms, unit: 'ms', target: '< 5 ms' });
+        }
       } finally {
         await changed.undo();
       }
     }
+    const sortedUncached = [...uncached].sort((a, b) => a - b);
+    record({
+      section,
+      case: what,
+      metric: 'pipelines over all, uncached: after an object change',
+      value: uncachedFailure ?? `${ms(percentile(sortedUncached, 50), 0)} median of ${uncached.length} (${uncached.map((r) => r.toFixed(0)).join(', ')} ms; service CPU ${(uncachedCpu / uncached.length).toFixed(2)} s per run)`,
+      figure: uncachedFailure ? null : percentile(sortedUncached, 50),
+      unit: 'ms',
+      target: '< 200 ms',
+    });
     if (proc_gone(service.proc)) return;
 
     // The README query under load, over ten pipelines in turn, then bare Yoga for the same time.
@@ -672,6 +692,8 @@ async function afterObjectChange(url: string, dir: string, timeoutMs: number): P
   writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench-object-change\n  namespace: flux-system\ndata:\n  note: written by the bench to invalidate cached answers\n`);
   const undo = async () => {
     rmSync(file, { force: true });
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until && ((await storeConfigMaps(url)) ?? before) > before) await new Promise((r) => setTimeout(r, 50));
   };
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {

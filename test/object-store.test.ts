@@ -154,12 +154,12 @@ describe('ObjectStore writes', () => {
 });
 
 describe('ObjectStore indexes', () => {
-  it('finds objects by name in their namespace and across all', () => {
+  it('finds an object by name in its namespace from the table itself', () => {
     const store = new ObjectStore();
     store.replace('Deployment', [deploy('a', 'web'), deploy('b', 'web'), deploy('a', 'api')]);
-    expect(names(store.byIndex('Deployment', 'name', indexKey('a', 'web')))).toEqual(['a/web']);
-    expect(names(store.byIndex('Deployment', 'name', indexKey(null, 'web')))).toEqual(['a/web', 'b/web']);
-    expect(store.byIndex('Deployment', 'name', indexKey('c', 'web'))).toEqual([]);
+    expect(names([store.get('Deployment', 'a', 'web')!])).toEqual(['a/web']);
+    expect(names([store.get('Deployment', 'b', 'web')!])).toEqual(['b/web']);
+    expect(store.get('Deployment', 'c', 'web')).toBeUndefined();
   });
 
   it('keeps a key shared by several objects exact as they come and go', () => {
@@ -233,7 +233,7 @@ describe('ObjectStore indexes', () => {
 
   it('keeps index keys of different namespaces and of all namespaces apart', () => {
     expect(new Set([indexKey('a', 'x'), indexKey(null, 'x'), indexKey('', 'x'), indexKey('a', 'y'), indexKey('ax', ''), indexKey('a', 'xx')]).size).toBe(6);
-    expect(INDEXES.name(deploy(undefined, 'n'))).toEqual([indexKey('', 'n'), indexKey(null, 'n')]);
+    expect(INDEXES.label(deploy(undefined, 'n', { labels: { [LABEL]: 'p' } }))).toEqual([indexKey('', `${LABEL}=p`), indexKey(null, `${LABEL}=p`)]);
   });
 });
 

@@ -242,3 +242,41 @@ describe('decodeRelease', () => {
     expect(decodeRelease(kustomizationObject()).kind).toBe('Kustomization');
   });
 });
+
+describe('conditions a release does not have', () => {
+  it('decode as all-null summaries that no consumer can change (they are shared between releases)', () => {
+    const first = decodeKustomization(kustomizationObject({ status: { conditions: [{ type: 'Healthy', status: 'True' }] } }));
+    const second = decodeHelmRelease(helmObject('helm.toolkit.fluxcd.io/v2', undefined));
+    for (const decoded of [first, second]) {
+      expect(decoded.readiness).toEqual({ ready: false, status: null, reason: null, message: null, lastTransitionTime: null });
+      expect(decoded.reconciling).toEqual(none);
+      expect(decoded.stalled).toEqual(none);
+    }
+    expect(() => {
+      (first.stalled as { status: string | null }).status = 'True';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.readiness as { ready: boolean }).ready = true;
+    }).toThrow(TypeError);
+    expect(second.stalled.status).toBeNull();
+    expect(second.readiness.ready).toBe(false);
+  });
+
+  it('take the first condition of each type, as a lookup by type would', () => {
+    const decoded = decodeKustomization(
+      kustomizationObject({
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'First' },
+            { type: 'Stalled', status: 'True', reason: 'StalledFirst' },
+            { type: 'Ready', status: 'True', reason: 'Second' },
+            { type: 'Stalled', status: 'False', reason: 'StalledSecond' },
+          ],
+        },
+      }),
+    );
+    expect(decoded.readiness).toMatchObject({ ready: false, status: 'False', reason: 'First' });
+    expect(decoded.stalled).toEqual({ status: 'True', reason: 'StalledFirst', message: null });
+    expect(decoded.reconciling).toEqual(none);
+  });
+});

@@ -1,5 +1,4 @@
 import { assertValidSchema, GraphQLError } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { PipelineService } from '../approaches/pipeline-service.js';
@@ -17,6 +16,7 @@ import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { useBodyLimit } from './body-limit.js';
+import { graphiqlPage } from './graphiql-page.js';
 
 const EXAMPLE_QUERY = `# Every stage of the demo's HYBRID pipeline, in order, and what runs there.
 # Try approach: CM (same name), CRD with "example-pipeline-crd", STAGE with
@@ -310,8 +310,9 @@ export function createApp({
     logging: false,
     graphiql: limits.introspection ? { ...GRAPHIQL_OPTIONS, ...graphiqlHeaders } : false,
     // GraphiQL with every script, style and editor worker inlined: Yoga's default page loads
-    // them from a CDN and stays blank on a machine without internet.
-    renderGraphiQL,
+    // them from a CDN and stays blank on a machine without internet. Rendered on the first
+    // request for it, off the heap (see graphiql-page.ts).
+    renderGraphiQL: graphiqlPage,
     // Replaced by useBoundedDocuments: Yoga's own cache holds 1,024 documents of any size.
     parserAndValidationCache: false,
     // Yoga does not pass the request: the masking finds its id (see maskErrorDeferringLog).

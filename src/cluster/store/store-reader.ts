@@ -3,18 +3,18 @@ import { matchesRequirements, parseLabelSelector } from '../label-selector.js';
 import type { ClusterReader, Freshness, ListOptions, LookupOptions } from '../reader.js';
 import type { ResourceKind } from '../resources.js';
 import { FLUX_OWNER_PREFIXES, INDEXED_LABELS, indexKey, ownerValue } from './indexes.js';
-import type { ObjectStore } from './object-store.js';
+import { byNamespaceAndName, type ObjectStore } from './object-store.js';
 
 /** Reads a kind live from the source, for kinds the store does not hold (see KindStatus.direct). */
 export type DirectList = (kind: ResourceKind, namespace: string | null, options: ListOptions) => Promise<KubeObject[]>;
 
-const byNamespaceAndName = (a: KubeObject, b: KubeObject): number =>
-  (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name);
-
-function hasLabels(object: KubeObject, labels: Readonly<Record<string, string>>): boolean {
-  const own = object.metadata.labels;
-  for (const [key, value] of Object.entries(labels)) if (own?.[key] !== value) return false;
-  return true;
+function withLabels(objects: readonly KubeObject[], labels: Readonly<Record<string, string>>): KubeObject[] {
+  const wanted = Object.entries(labels);
+  return objects.filter((object) => {
+    const own = object.metadata.labels;
+    for (const [key, value] of wanted) if (own?.[key] !== value) return false;
+    return true;
+  });
 }
 
 /**
@@ -76,32 +76,33 @@ export class StoreReader implements ClusterReader {
     labels: Readonly<Record<string, string>>,
     options: LookupOptions = {},
   ): Promise<KubeObject[]> {
-    let candidates: KubeObject[];
     if ((await this.ready(kind, options.signal)) === 'direct') {
-      candidates = await this.direct!(kind, namespace, options);
-    } else {
-      candidates = this.candidatesFor(kind, namespace, labels);
+      return withLabels(await this.direct!(kind, namespace, options), labels).sort(byNamespaceAndName);
     }
-    return candidates.filter((o) => hasLabels(o, labels)).sort(byNamespaceAndName);
+    const indexed = this.indexedCandidates(kind, namespace, labels);
+    // An index's candidates come sorted (and the sort kept until they change): filtering keeps the order.
+    // Stryker disable next-line ConditionalExpression: equivalent when false, the namespace's objects filtered and sorted are the same answer
+    if (indexed) return withLabels(indexed, labels);
+    return withLabels(this.store.list(kind, namespace), labels).sort(byNamespaceAndName);
   }
 
   // Stryker disable BlockStatement,ConditionalExpression: which index answers only changes the cost; listByLabels filters the candidates on every label afterwards, so skipping an index gives the same answer
-  /** The narrowest index the labels allow: Flux owner, then the pipeline label, then the namespace. */
-  private candidatesFor(kind: ResourceKind, namespace: string | null, labels: Readonly<Record<string, string>>): KubeObject[] {
+  /** The narrowest index the labels allow (Flux owner, then the pipeline label), sorted by namespace and name; null: none does. */
+  private indexedCandidates(kind: ResourceKind, namespace: string | null, labels: Readonly<Record<string, string>>): readonly KubeObject[] | null {
     for (const prefix of FLUX_OWNER_PREFIXES) {
       // Stryker disable next-line StringLiteral: a label that is never there skips the index: the same answer, see above
       const name = labels[`${prefix}/name`];
       // Stryker disable next-line StringLiteral: as above
       const ownerNs = labels[`${prefix}/namespace`];
       if (name !== undefined && ownerNs !== undefined) {
-        return this.store.byIndex(kind, 'owner', indexKey(namespace, ownerValue(prefix, ownerNs, name)));
+        return this.store.sortedByIndex(kind, 'owner', indexKey(namespace, ownerValue(prefix, ownerNs, name)));
       }
     }
     for (const key of INDEXED_LABELS) {
       const value = labels[key];
-      if (value !== undefined) return this.store.byIndex(kind, 'label', indexKey(namespace, `${key}=${value}`));
+      if (value !== undefined) return this.store.sortedByIndex(kind, 'label', indexKey(namespace, `${key}=${value}`));
     }
-    return this.store.list(kind, namespace);
+    return null;
   }
   // Stryker restore BlockStatement,ConditionalExpression
 
@@ -113,7 +114,7 @@ export class StoreReader implements ClusterReader {
         return Array.isArray(entries) && entries.some((e) => e?.id === entryId);
       });
     }
-    return this.store.byIndex(kind, 'inventory', indexKey(namespace, entryId)).sort(byNamespaceAndName);
+    return [...this.store.sortedByIndex(kind, 'inventory', indexKey(namespace, entryId))];
   }
 
   freshness(kinds?: readonly ResourceKind[]): Freshness {

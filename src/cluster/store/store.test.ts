@@ -148,6 +148,47 @@ describe('ObjectStore', () => {
     expect(store.listenerCount()).toBe(0);
   });
 
+  it('answers reads by labels and inventory entry sorted by namespace and name, and still so after the objects under a key change', async () => {
+    const store = new ObjectStore();
+    const reader = new StoreReader(store);
+    const labelled = (namespace: string, name: string, value: string, rv = '1') =>
+      obj('Kustomization', namespace, name, { rv, labels: { [PIPELINE_LABEL]: value }, status: { inventory: { entries: [{ id: `${value}_web_apps_Deployment` }] } } });
+    const names = async () => (await reader.listByLabels('Kustomization', null, { [PIPELINE_LABEL]: 'p' })).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    const byEntry = async () => (await reader.listByInventoryEntry('Kustomization', null, 'p_web_apps_Deployment')).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    store.replace('Kustomization', [labelled('b', 'z', 'p'), labelled('a', 'y', 'p'), labelled('b', 'c', 'p'), labelled('a', 'other', 'q')]);
+    expect(await names()).toEqual(['a/y', 'b/c', 'b/z']);
+    expect(await byEntry()).toEqual(['a/y', 'b/c', 'b/z']);
+
+    // Each kind of write reaches what a later read answers: added, relabelled (moved to another key), deleted.
+    store.upsert('Kustomization', labelled('a', 'b', 'p'));
+    expect(await names()).toEqual(['a/b', 'a/y', 'b/c', 'b/z']);
+    expect(await byEntry()).toEqual(['a/b', 'a/y', 'b/c', 'b/z']);
+    store.upsert('Kustomization', labelled('b', 'c', 'q', '2'));
+    expect(await names()).toEqual(['a/b', 'a/y', 'b/z']);
+    expect(await byEntry()).toEqual(['a/b', 'a/y', 'b/z']);
+    store.upsert('Kustomization', labelled('a', 'other', 'p', '2'));
+    expect(await names()).toEqual(['a/b', 'a/other', 'a/y', 'b/z']);
+    store.remove('Kustomization', labelled('a', 'y', 'p'));
+    expect(await names()).toEqual(['a/b', 'a/other', 'b/z']);
+    expect(await byEntry()).toEqual(['a/b', 'a/other', 'b/z']);
+
+    // What a read returns is the caller's: changing it changes no later answer.
+    const answer = await reader.listByLabels('Kustomization', null, { [PIPELINE_LABEL]: 'p' });
+    answer.reverse().pop();
+    const entries = await reader.listByInventoryEntry('Kustomization', null, 'p_web_apps_Deployment');
+    entries.length = 0;
+    expect(await names()).toEqual(['a/b', 'a/other', 'b/z']);
+    expect(await byEntry()).toEqual(['a/b', 'a/other', 'b/z']);
+
+    // Labels beyond the indexed one still narrow the answer; labels no index answers read the namespace, sorted the same way.
+    store.upsert('Kustomization', obj('Kustomization', 'a', 'extra', { labels: { [PIPELINE_LABEL]: 'p', tier: 'web' } }));
+    store.upsert('Kustomization', obj('Kustomization', 'a', 'another', { labels: { tier: 'web' } }));
+    const both = await reader.listByLabels('Kustomization', null, { [PIPELINE_LABEL]: 'p', tier: 'web' });
+    expect(both.map((o) => o.metadata.name)).toEqual(['extra']);
+    const tier = await reader.listByLabels('Kustomization', 'a', { tier: 'web' });
+    expect(tier.map((o) => o.metadata.name)).toEqual(['another', 'extra']);
+  });
+
   it('holds a cluster-scoped kind by name alone', () => {
     const store = new ObjectStore();
     store.upsert('ConfigMap', obj('ConfigMap', undefined, 'cluster-wide'));
