@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import jsyaml from 'js-yaml';
@@ -9,6 +9,7 @@ import { projectObject } from '../store/projection.js';
 import { IMPLICIT, mayResolve, parseBlockYaml, resolvePlain } from './block-yaml.js';
 import { demoSnapshotPath } from './demo-snapshot.js';
 import { dropUnread } from './drop-unread.js';
+import { REPO, yamlFiles } from '../../../test/support/repo-yaml.js';
 
 /**
  * block-yaml.ts promises exactly js-yaml's answer (core schema) whenever it answers, and
@@ -18,20 +19,6 @@ import { dropUnread } from './drop-unread.js';
 
 const load = (text: string): unknown[] => jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
 
-const REPO = join(demoSnapshotPath(), '..', '..');
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage', 'reports', '.stryker-tmp']);
-
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) out.push(...yamlFiles(join(dir, entry.name)));
-    } else if (/\.ya?ml$/.test(entry.name)) {
-      out.push(join(dir, entry.name));
-    }
-  }
-  return out;
-}
 
 const isObject = (v: unknown): v is KubeObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as KubeObject).kind === 'string' && typeof (v as KubeObject).metadata === 'object';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import jsyaml from 'js-yaml';
@@ -8,6 +8,7 @@ import type { KubeObject } from '../kube-object.js';
 import { projectObject } from '../store/projection.js';
 import { demoSnapshotPath } from './demo-snapshot.js';
 import { dropUnread } from './drop-unread.js';
+import { REPO, yamlFiles } from '../../../test/support/repo-yaml.js';
 
 /**
  * The YAML pre-filter (drop-unread.ts) must never change what the store keeps. Pinned on
@@ -17,20 +18,6 @@ import { dropUnread } from './drop-unread.js';
  * those parsed from the text as written.
  */
 
-const REPO = join(demoSnapshotPath(), '..', '..');
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git', 'coverage', 'reports', '.stryker-tmp']);
-
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) out.push(...yamlFiles(join(dir, entry.name)));
-    } else if (/\.ya?ml$/.test(entry.name)) {
-      out.push(join(dir, entry.name));
-    }
-  }
-  return out;
-}
 
 const load = (text: string): unknown[] => jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
 
