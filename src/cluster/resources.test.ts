@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupOf, resourceKindOf } from './resources.js';
+import { collectionPath, groupOf, isNamespaced, RESOURCES, resourceKindOf } from './resources.js';
 
 describe('groupOf', () => {
   it.each([
@@ -24,8 +24,34 @@ describe('resourceKindOf', () => {
     ['v1', 'Secret', null],
     [5, 'ConfigMap', null],
     ['v1', 5, null],
+    // Not a string, though its property key would name a kind: refused, never looked up.
+    ['v1', ['ConfigMap'], null],
     [undefined, undefined, null],
   ])('%j %j → %j', (apiVersion, kind, expected) => {
     expect(resourceKindOf(apiVersion, kind)).toBe(expected);
+  });
+});
+
+describe('isNamespaced', () => {
+  it('is false only for kinds marked cluster-scoped', () => {
+    expect(isNamespaced('Namespace')).toBe(false);
+    expect(isNamespaced('ConfigMap')).toBe(true);
+    expect(isNamespaced('HelmRelease')).toBe(true);
+  });
+});
+
+describe('collectionPath', () => {
+  it.each([
+    // core group: /api; named groups: /apis/<group>
+    ['ConfigMap', 'v1', 'dev', '/api/v1/namespaces/dev/configmaps'],
+    ['ConfigMap', 'v1', null, '/api/v1/configmaps'],
+    ['Deployment', 'v1', 'team-a', '/apis/apps/v1/namespaces/team-a/deployments'],
+    ['HelmRelease', 'v2beta2', null, '/apis/helm.toolkit.fluxcd.io/v2beta2/helmreleases'],
+    // A cluster-scoped kind is never put under a namespace, even when one is given.
+    ['Namespace', 'v1', 'dev', '/api/v1/namespaces'],
+    // The namespace is one path segment, whatever it holds.
+    ['ConfigMap', 'v1', 'a/b c', '/api/v1/namespaces/a%2Fb%20c/configmaps'],
+  ] as const)('%s %s in %j → %s', (kind, version, namespace, path) => {
+    expect(collectionPath(RESOURCES[kind], version, namespace)).toBe(path);
   });
 });

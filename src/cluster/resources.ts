@@ -77,6 +77,7 @@ export function collectionPath(resource: ResourceDescriptor, version: string, na
 /** The API group of an apiVersion string ("apps/v1" → "apps", "v1" → ""). */
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
+  // Stryker disable next-line EqualityOperator: with the slash first, slice(0, 0) is '' too
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
