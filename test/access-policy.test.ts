@@ -10,7 +10,7 @@ import { authorizingReader } from '../src/cluster/access/authorizing-reader.js';
 import { jwtExpiry, TokenAuthenticator } from '../src/cluster/access/token-authenticator.js';
 import type { KubeObject } from '../src/cluster/kube-object.js';
 import type { ClusterReader, Freshness, Identity } from '../src/cluster/reader.js';
-import { PipelineApiError } from '../src/errors.js';
+import { rejection } from './support/rejection.js';
 
 const ALICE: Identity = { user: 'alice', groups: ['team-b', 'team-a', 'team-b'] };
 
@@ -40,15 +40,6 @@ const obj = (namespace: string | undefined, name: string): KubeObject => ({
   kind: 'ConfigMap',
   metadata: { name, ...(namespace === undefined ? {} : { namespace }) },
 });
-
-async function rejection(promise: Promise<unknown>): Promise<PipelineApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PipelineApiError);
-  return error as PipelineApiError;
-}
 
 describe('AccessPolicy', () => {
   it('asks one SubjectAccessReview per (user, groups, kind, namespace), groups deduplicated and sorted, and remembers it for the TTL', async () => {

@@ -9,6 +9,7 @@ import type { KubeObject } from '../src/cluster/kube-object.js';
 import type { ClusterReader } from '../src/cluster/reader.js';
 import type { ResourceKind } from '../src/cluster/resources.js';
 import { PipelineApiError } from '../src/errors.js';
+import { rejection } from './support/rejection.js';
 
 const obj = (namespace: string | undefined, name: string, labels?: Record<string, string>, status?: unknown): KubeObject => ({
   apiVersion: 'v1',
@@ -37,15 +38,6 @@ const B_Y = obj('b', 'y', { app: 'web', tier: 'front' });
 const GLOBAL = obj(undefined, 'n', { app: 'web', tier: 'front' });
 const UNLABELLED = obj('a', 'plain');
 const ALL = [B_Y, A_Z, UNLABELLED, A_X, GLOBAL];
-
-async function rejection(promise: Promise<unknown>): Promise<PipelineApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PipelineApiError);
-  return error as PipelineApiError;
-}
 
 afterEach(() => {
   vi.useRealTimers();
