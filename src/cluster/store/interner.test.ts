@@ -34,14 +34,36 @@ describe('StringInterner', () => {
     const frozen = Object.freeze({ a: copyOf('x') });
     strings.internTree(frozen);
     expect(strings.size).toBe(0);
+    // A frozen subtree inside a tree the caller owns is skipped too (writing to it would throw).
+    const tree = { a: copyOf('y'), nested: Object.freeze({ b: copyOf('z') }), list: Object.freeze([copyOf('w')]) };
+    expect(() => strings.internTree(tree)).not.toThrow();
+    expect(strings.size).toBe(1);
     strings.intern(copyOf('long string'));
-    expect(strings.size).toBe(0);
+    expect(strings.size).toBe(1);
+    // maxLength itself is still shared; one more character is not.
+    strings.intern('four');
+    expect(strings.size).toBe(2);
+    strings.intern('fives');
+    expect(strings.size).toBe(2);
+  });
+
+  it('walks nested arrays and records, and skips numbers, booleans and null', () => {
+    const strings = new StringInterner();
+    strings.internTree([[copyOf('a'), 1, true, null, { b: [copyOf('c')] }], { d: { e: copyOf('f'), n: null, k: 0 } }]);
+    expect(strings.size).toBe(3);
   });
 
   it('starts over when full, so changing strings cannot grow it without limit', () => {
     const strings = new StringInterner(3);
-    for (let i = 0; i < 10; i++) strings.intern(`s${i}`);
+    for (let i = 0; i < 3; i++) strings.intern(`s${i}`);
+    expect(strings.size).toBe(3);
+    // A value already held is found, not added: the full table is not cleared for it.
+    strings.intern(copyOf('s1'));
+    expect(strings.size).toBe(3);
+    // A new value when full: the table starts over with just that value.
+    strings.intern('s3');
+    expect(strings.size).toBe(1);
+    for (let i = 0; i < 10; i++) strings.intern(`t${i}`);
     expect(strings.size).toBeLessThanOrEqual(3);
-    expect(strings.size).toBeGreaterThan(0);
   });
 });

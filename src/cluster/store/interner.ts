@@ -44,25 +44,24 @@ export class StringInterner {
   }
 
   private walk(node: unknown): void {
-    // A frozen tree (a caller's constant) is left as it is: sharing is an economy, not a duty.
+    // Object.isFrozen is also true for every primitive and for null, so this one test ends
+    // the walk at each leaf that is not a string. A frozen tree (a caller's constant) is left
+    // as it is: sharing is an economy, not a duty.
     if (Object.isFrozen(node)) return;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const value: unknown = node[i];
         if (typeof value === 'string') node[i] = this.intern(value);
-        else if (typeof value === 'object' && value !== null) this.walk(value);
+        else this.walk(value);
       }
       return;
     }
-    if (typeof node !== 'object' || node === null) return;
     const record = node as Record<string, unknown>;
     for (const key in record) {
       const value = record[key];
-      if (typeof value === 'string') {
-        // One per object version: sharing them would only fill the table.
-        if (key !== 'uid' && key !== 'resourceVersion') record[key] = this.intern(value);
-      }
-      else if (typeof value === 'object' && value !== null) this.walk(value);
+      if (typeof value !== 'string') this.walk(value);
+      // One per object version: sharing them would only fill the table.
+      else if (key !== 'uid' && key !== 'resourceVersion') record[key] = this.intern(value);
     }
   }
 }

@@ -35,9 +35,7 @@ function projectContainers(value: unknown): unknown {
 }
 
 /** A pod template (Deployment, StatefulSet, DaemonSet): labels and container images only. */
-function projectWorkloadSpec(spec: Record<string, unknown>): Record<string, unknown> {
-  const template = spec.template;
-  if (!isRecord(template)) return spec;
+function projectWorkloadSpec(spec: Record<string, unknown>, template: Record<string, unknown>): Record<string, unknown> {
   const { template: _template, ...rest } = spec;
   const podSpec = isRecord(template.spec) ? template.spec : {};
   const podMeta = isRecord(template.metadata) && isRecord(template.metadata.labels) ? { metadata: { labels: template.metadata.labels } } : {};
@@ -132,7 +130,7 @@ function projectWorkloadStatus(status: Record<string, unknown>): Record<string, 
 function projectSpec(kind: string, spec: unknown): unknown {
   if (!isRecord(spec)) return spec;
   if (kind in RELEASE_SPEC) return projectReleaseSpec(kind, spec);
-  if (isRecord(spec.template)) return projectWorkloadSpec(spec);
+  if (isRecord(spec.template)) return projectWorkloadSpec(spec, spec.template);
   return spec;
 }
 

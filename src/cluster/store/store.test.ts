@@ -97,6 +97,28 @@ describe('projection', () => {
     });
     expect(workload.status).toEqual({ replicas: 2, readyReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
 
+    // Fields absent from the input stay absent, not present as undefined (toStrictEqual).
+    expect(projectObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } })).toStrictEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } });
+    const meta = { name: 'a', namespace: 'dev', uid: 'u', generation: 3, resourceVersion: '9', creationTimestamp: '2026-01-01T00:00:00Z' };
+    expect(projectObject({ apiVersion: 'v1', kind: 'Namespace', metadata: meta }).metadata).toStrictEqual(meta);
+    expect(projectObject({ ...obj('Deployment', 'dev', 'web'), spec: { template: { spec: {} } } }).spec).toStrictEqual({ template: { spec: {} } });
+    expect(projectObject({ ...obj('Deployment', 'dev', 'web'), status: { replicas: 1 } }).status).toStrictEqual({ replicas: 1 });
+    expect(projectObject({ ...obj('Kustomization', 'dev', 'k'), status: { inventory: {} } }).status).toStrictEqual({ inventory: {} });
+    expect(projectObject({ ...obj('Kustomization', 'dev', 'k'), status: { inventory: 'odd' } }).status).toStrictEqual({ inventory: 'odd' });
+    expect(projectObject({ ...obj('Kustomization', 'dev', 'k'), spec: { sourceRef: { kind: 'GitRepository', name: 'g', namespace: 'flux-system' } } }).spec)
+      .toStrictEqual({ sourceRef: { kind: 'GitRepository', name: 'g', namespace: 'flux-system' } });
+    // A condition whose type is not a string is kept for readers to skip, like a non-record entry.
+    expect(projectObject({ ...obj('Kustomization', 'dev', 'k'), status: { conditions: [{ type: 5, status: 'True' }] } }).status)
+      .toStrictEqual({ conditions: [{ type: 5, status: 'True' }] });
+    // Malformed shapes are kept as they are, never a crash: readers report them.
+    expect(projectObject({ ...obj('Deployment', 'dev', 'web'), spec: { template: { spec: { containers: 'bogus' } } } }).spec)
+      .toStrictEqual({ template: { spec: { containers: 'bogus' } } });
+    expect(projectObject({ ...obj('HelmRelease', 'dev', 'h'), spec: 'broken', status: 'broken' } as unknown as KubeObject)).toMatchObject({ spec: 'broken', status: 'broken' });
+    expect(projectObject({ ...obj('Deployment', 'dev', 'web'), spec: null, status: null } as unknown as KubeObject)).toMatchObject({ spec: null, status: null });
+    // Kinds the projection does not know keep spec and status whole (a Pipeline's stages, for one).
+    const pipeline = { apiVersion: 'pipelines.weave.works/v1alpha2', kind: 'Pipeline', metadata: { name: 'p' }, spec: { stages: [{ name: 'dev' }], template: 'x' }, status: { replicas: 2, phase: 'x' } };
+    expect(projectObject(pipeline)).toStrictEqual(pipeline);
+
     const cm = projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { pipelines: 'stages: []', password: 'x' } });
     expect(cm.data).toEqual({ pipelines: 'stages: []' });
     expect(projectObject({ ...obj('ConfigMap', 'ns', 'cm'), data: { other: 'x' } }).data).toBeUndefined();
