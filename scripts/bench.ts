@@ -600,6 +600,14 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
         break;
       }
       try {
+        if (i === 0) {
+          // Before the big answer below: right after a 4 MB `pipelines`, any query may first wait
+          // for the collector to clear it (that pause shows in the p99 under load), which is not
+          // what this row is about: what one change costs a single pipeline.
+          const other = pipelineName(Math.floor(summary.pipelines / 3));
+          const again = await timeOnePipeline(service.url, other, timeoutMs);
+          record({ section, case: what, metric: `one pipeline (${other}), cold: first after an object change`, value: again.value, figure: again.ms, unit: 'ms', target: '< 5 ms' });
+        }
         const cpuStart = cpuSeconds(service.proc.pid);
         const all = await query(service.url, PIPELINES_QUERY, timeoutMs);
         const cpuEnd = cpuSeconds(service.proc.pid);
@@ -609,9 +617,10 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
         if (cpuStart !== null && cpuEnd !== null) uncachedCpu += cpuEnd - cpuStart;
         say(`fleet: pipelines after object change ${i + 1}/${options.pipelinesRepeat}: ${uncachedFailure ?? ms(all.ms, 0)}`);
         if (i === 0 && !uncachedFailure) {
-          const other = pipelineName(Math.floor(summary.pipelines / 3));
-          const again = await timeOnePipeline(service.url, other, timeoutMs);
-          record({ section, case: what, metric: `one pipeline (${other}), cold: first after an object change`, value: again.value, figure: again.ms, unit: 'ms', target: '< 5 ms' });
+          // The pause the row above leaves out, shown on its own.
+          const next = pipelineName(Math.floor((2 * summary.pipelines) / 3));
+          const after = await timeOnePipeline(service.url, next, timeoutMs);
+          record({ section, case: what, metric: `one pipeline (${next}), first right after that 4 MB pipelines answer`, value: after.value, figure: after.ms, unit: 'ms', target: '' });
         }
       } finally {
         await changed.undo();
