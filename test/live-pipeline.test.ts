@@ -2,6 +2,7 @@
 // what it was built from, nothing for unrelated changes, a last error event when it goes away,
 // and no listener or timer left once it ends. Faked only at the reader interface; time is
 // fake timers, never a sleep.
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { livePipeline, type LivePipelineEvent } from '../src/approaches/live-pipeline.js';
 import { PipelineService } from '../src/approaches/pipeline-service.js';
@@ -242,5 +243,85 @@ describe('livePipeline', () => {
     await stream.return!();
     expect(vi.getTimerCount()).toBe(0);
   });
-});
 
+  it('coalesces a burst under one timer: one event for it, and none after', async () => {
+    const stream = live();
+    await stream.next();
+    const waiting = await nextWithin(stream, 0);
+    world.put('Pipeline', definition(['dev', 'staging']));
+    await vi.advanceTimersByTimeAsync(COALESCE_MS / 2);
+    world.put('Pipeline', definition(['dev', 'staging', 'prod']));
+    // The second change joins the window the first one opened: no second timer.
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(COALESCE_MS / 2);
+    expect(stagesOf((await waiting.next).value as LivePipelineEvent)).toEqual(['dev', 'staging', 'prod']);
+    expect(vi.getTimerCount()).toBe(0);
+    const after = await nextWithin(stream, COALESCE_MS * 5);
+    expect(after.settled()).toBe('pending');
+    await stream.return!();
+    expect(await after.next).toEqual({ done: true, value: undefined });
+  });
+
+  it('ignores changes that come before its first read, which sees them anyway', async () => {
+    const stream = live();
+    world.put('Pipeline', definition(['dev', 'prod']));
+    world.emit({ type: 'health', kind: 'Pipeline', stale: true, error: null });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(stagesOf((await stream.next()).value as LivePipelineEvent)).toEqual(['dev', 'prod']);
+    const after = await nextWithin(stream, COALESCE_MS * 5);
+    expect(after.settled()).toBe('pending');
+    await stream.return!();
+  });
+
+  it('arms no re-check after an ending error, nor after closing during an evaluation', async () => {
+    const RECHECK_MS = 1_000;
+    const ended = live({ recheckMs: RECHECK_MS });
+    await ended.next();
+    expect(vi.getTimerCount()).toBe(1);
+    const waiting = await nextWithin(ended, 0);
+    world.objects.set('Pipeline', []);
+    world.emit({ type: 'change', change: { kind: 'Pipeline', type: 'DELETED', object: definition(['dev']) } });
+    await vi.advanceTimersByTimeAsync(COALESCE_MS);
+    expect((await waiting.next).value).toMatchObject({ error: { code: 'PIPELINE_NOT_FOUND' } });
+    // The stream is over once this event is sent: nothing is left ticking meanwhile.
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await ended.next()).toEqual({ done: true, value: undefined });
+
+    let answer: (valid: boolean) => void = () => {};
+    const closed = live({ recheckMs: RECHECK_MS, stillAuthenticated: () => new Promise<boolean>((resolve) => (answer = resolve)) });
+    const evaluating = closed.next();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await closed.return!()).toEqual({ done: true, value: undefined });
+    answer(true);
+    await evaluating;
+    expect(vi.getTimerCount()).toBe(0);
+    expect(world.listeners.size).toBe(0);
+  });
+
+  it('removes its abort listener however it ends', async () => {
+    const returned = new AbortController();
+    const stream = live({ signal: returned.signal });
+    await stream.next();
+    expect(getEventListeners(returned.signal, 'abort')).toHaveLength(1);
+    await stream.return!();
+    expect(getEventListeners(returned.signal, 'abort')).toHaveLength(0);
+
+    const aborted = new AbortController();
+    const closed = vi.fn();
+    const other = live({ signal: aborted.signal, onClose: closed });
+    await other.next();
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(1);
+    aborted.abort();
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(0);
+    expect(closed).toHaveBeenCalledTimes(1);
+  });
+
+  it('ends after a failure that only looks like a recoverable one (not this service\'s error)', async () => {
+    const foreign = Object.assign(new Error('lookalike'), { code: 'INVALID_PIPELINE_DEFINITION' });
+    world.failWith = foreign;
+    const stream = live();
+    expect((await stream.next()).value).toMatchObject({ pipeline: null, error: { message: 'lookalike' } });
+    const after = await nextWithin(stream, COALESCE_MS * 5);
+    expect(after.settled()).toEqual({ done: true, value: undefined });
+  });
+});

@@ -54,10 +54,12 @@ export function livePipeline(approach: Approach, namespace: string, name: string
   let closed = false;
   let dirty = true;
   let endAfterThis = false;
-  let timer: NodeJS.Timeout | null = null;
+  // Undefined when not running: clearTimeout(undefined) does nothing, so no guard is needed.
+  let timer: NodeJS.Timeout | undefined;
   /** Set by the re-check timer: evaluate again although nothing changed. */
+  // Stryker disable next-line BooleanLiteral: equivalent, dirty starts true, so the first next() evaluates and resets this before anything reads it
   let recheckDue = false;
-  let recheckTimer: NodeJS.Timeout | null = null;
+  let recheckTimer: NodeJS.Timeout | undefined;
   let recorder: ReadRecorder | null = null;
   let waiting: ((value: void) => void) | null = null;
 
@@ -69,18 +71,20 @@ export function livePipeline(approach: Approach, namespace: string, name: string
   const markDirty = () => {
     if (closed || timer) return;
     timer = setTimeout(() => {
-      timer = null;
+      timer = undefined;
       dirty = true;
       wake();
     }, options.coalesceMs);
   };
   // Re-armed after every evaluation, whatever caused it: an evaluation re-authorizes
   // (fresh loaders, stillAuthenticated), so the clock only needs to run while quiet.
+  // The previous clock is stopped first, so an ending error leaves none running either.
   const armRecheck = () => {
+    clearTimeout(recheckTimer);
+    recheckTimer = undefined;
     if (closed || endAfterThis || options.recheckMs === undefined) return;
-    if (recheckTimer) clearTimeout(recheckTimer);
     recheckTimer = setTimeout(() => {
-      recheckTimer = null;
+      recheckTimer = undefined;
       recheckDue = true;
       wake();
     }, options.recheckMs);
@@ -93,17 +97,19 @@ export function livePipeline(approach: Approach, namespace: string, name: string
   const close = () => {
     if (closed) return;
     closed = true;
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (recheckTimer) clearTimeout(recheckTimer);
-    recheckTimer = null;
+    clearTimeout(timer);
+    timer = undefined;
+    clearTimeout(recheckTimer);
+    recheckTimer = undefined;
     unsubscribe?.();
+    // Needed when something else ends the stream; on abort it also drops the listener (a
+    // signal aborts only once, so no `once` option is needed).
     options.signal?.removeEventListener('abort', close);
     wake();
     options.onClose?.();
   };
   if (options.signal?.aborted) close();
-  else options.signal?.addEventListener('abort', close, { once: true });
+  else options.signal?.addEventListener('abort', close);
 
   const evaluate = async (recheck: boolean): Promise<LivePipelineEvent> => {
     const next = new ReadRecorder();
@@ -115,8 +121,9 @@ export function livePipeline(approach: Approach, namespace: string, name: string
       }
       return { pipeline: await service.get(approach, namespace, name), error: null, service, recheck };
     } catch (error) {
-      const code = error instanceof PipelineApiError ? error.code : null;
-      if (code === null || !RECOVERABLE.has(code)) endAfterThis = true;
+      // Only this service's own coded errors are trusted to be recoverable.
+      const recoverable = error instanceof PipelineApiError && RECOVERABLE.has(error.code);
+      if (!recoverable) endAfterThis = true;
       // An error that ends the stream is always sent: it must never end silently.
       return { pipeline: null, error: error as Error, service, recheck: recheck && !endAfterThis };
     } finally {
