@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube-object.js';
+import { byNamespaceAndName, type KubeObject } from '../kube-object.js';
 import type { Freshness, SourceEvent, StoreChange, StoreStats } from '../reader.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../resources.js';
 import { INDEXES, type IndexName } from './indexes.js';
@@ -44,10 +44,6 @@ class KindTable {
   /** Resolvers waiting for the kind to be synced or failed. */
   waiters = new Set<() => void>();
 }
-
-/** The order every list read by labels or inventory entry answers in. */
-export const byNamespaceAndName = (a: KubeObject, b: KubeObject): number =>
-  (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name);
 
 const NOTHING: readonly KubeObject[] = Object.freeze([]);
 
