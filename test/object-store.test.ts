@@ -430,6 +430,8 @@ describe('StoreReader', () => {
       deploy('a', 'x', { labels: { [LABEL]: 'p' }, status: { inventory: { entries: [{ id: entry }, null] } } }),
       deploy('a', 'w', { status: { inventory: { entries: 'broken' } } }),
       deploy('a', 'v'),
+      deploy('a', 'u', { status: {} }),
+      deploy('a', 't', { status: { inventory: { entries: [null, { id: 'a_other_apps_Deployment' }] } } }),
     ];
     const calls: unknown[][] = [];
     const reader = new StoreReader(store, async (kind, namespace, options) => {

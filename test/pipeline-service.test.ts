@@ -86,6 +86,47 @@ describe('PipelineService.list', () => {
   });
 });
 
+describe('PipelineService.list over many definitions', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => pipelineObject(`p-${String(i).padStart(4, '0')}`, { stages: [{ name: 'dev', namespace: 'dev', order: 1 }] }, 'v1alpha1'));
+
+  /** Event-loop turns (setImmediate callbacks) that pass while a listing of n definitions runs. */
+  async function turnsDuring(n: number): Promise<number> {
+    const service = serviceOver(new SnapshotReader(many(n)));
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const listed = await service.list('HYBRID', null);
+    running = false;
+    expect(listed).toHaveLength(n);
+    return turns;
+  }
+
+  it('yields to the event loop after every 200 definitions it decodes, and not before', async () => {
+    const none = await turnsDuring(0);
+    expect(await turnsDuring(1)).toBe(none);
+    expect(await turnsDuring(200)).toBe(none);
+    expect(await turnsDuring(201)).toBe(none + 1);
+    expect(await turnsDuring(1000)).toBe(none + 4);
+  });
+
+  it('stops at the next yield once its client went away, naming what was cancelled', async () => {
+    const controller = new AbortController();
+    const service = new PipelineService(new ClusterLoaders(new SnapshotReader(many(1000)), controller.signal));
+    const listing = service.list('HYBRID', null);
+    // Runs at the listing's first yield (after 200 definitions), before it goes on.
+    setImmediate(() => controller.abort());
+    await expect(listing).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      message: "Listing pipelines was cancelled: the query's deadline passed or its client went away.",
+    });
+  });
+});
+
 describe('PipelineService.get', () => {
   it('answers PIPELINE_NOT_FOUND naming the approach, namespace and name', async () => {
     await expect(serviceOver(new SnapshotReader([])).get('CRD', 'team', 'gone')).rejects.toMatchObject({

@@ -1,3 +1,4 @@
+import { byNamespaceAndName } from '../cluster/kube-object.js';
 import { matchesRequirements } from '../cluster/label-selector.js';
 import { PipelineApiError, describeObject } from '../errors.js';
 import { stageDrift, type ComponentDrift } from '../model/drift.js';
@@ -251,7 +252,7 @@ export class PipelineInsights {
         }
         return objects
           .filter((o) => matchesRequirements(o.metadata.labels, requirement) && !stageNamespaces.has(o.metadata.namespace ?? ''))
-          .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))
+          .sort(byNamespaceAndName)
           .map((o): Diagnostic => ({
             code: 'RELEASE_OUTSIDE_STAGES',
             severity: 'INFO',

@@ -19,3 +19,10 @@ export interface KubeObject {
   status?: unknown;
   data?: Record<string, string>;
 }
+
+/**
+ * The one order of every list answer (a stage's releases, workloads, pipelines): by
+ * namespace, then name. Cluster-scoped objects (no namespace) come first.
+ */
+export const byNamespaceAndName = (a: KubeObject, b: KubeObject): number =>
+  (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name);

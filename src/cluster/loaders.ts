@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { PipelineApiError } from '../errors.js';
-import type { KubeObject } from './kube-object.js';
+import { byNamespaceAndName, type KubeObject } from './kube-object.js';
 import type { ClusterReader, Freshness } from './reader.js';
 import { RESOURCE_KINDS, type ResourceKind } from './resources.js';
 
@@ -55,7 +55,7 @@ export class ClusterLoaders {
       const all = await this.list(kind, namespace);
       return all
         .filter((o) => Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v))
-        .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+        .sort(byNamespaceAndName);
     });
   }
 

@@ -48,7 +48,9 @@ export class StringInterner {
     // the walk at each leaf that is not a string. A frozen tree (a caller's constant) is left
     // as it is: sharing is an economy, not a duty.
     if (Object.isFrozen(node)) return;
+    // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, the record walk below visits an array too (for…in yields its indices), only more slowly
     if (Array.isArray(node)) {
+      // Stryker disable next-line EqualityOperator: equivalent, one past the end is undefined, a leaf the walk ends at
       for (let i = 0; i < node.length; i++) {
         const value: unknown = node[i];
         if (typeof value === 'string') node[i] = this.intern(value);

@@ -1,9 +1,9 @@
-import type { KubeObject } from '../kube-object.js';
+import { byNamespaceAndName, type KubeObject } from '../kube-object.js';
 import { matchesRequirements, parseLabelSelector } from '../label-selector.js';
 import type { ClusterReader, Freshness, ListOptions, LookupOptions } from '../reader.js';
 import type { ResourceKind } from '../resources.js';
 import { FLUX_OWNER_PREFIXES, INDEXED_LABELS, indexKey, ownerValue } from './indexes.js';
-import { byNamespaceAndName, type ObjectStore } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
 
 /** Reads a kind live from the source, for kinds the store does not hold (see KindStatus.direct). */
 export type DirectList = (kind: ResourceKind, namespace: string | null, options: ListOptions) => Promise<KubeObject[]>;

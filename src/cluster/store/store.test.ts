@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineApiError } from '../../errors.js';
-import type { KubeObject } from '../kube-object.js';
+import { byNamespaceAndName, type KubeObject } from '../kube-object.js';
 import type { SourceEvent } from '../reader.js';
 import { ObjectStore } from './object-store.js';
 import { projectObject } from './projection.js';
@@ -13,6 +13,13 @@ function obj(kind: string, namespace: string | undefined, name: string, extra: P
   const apiVersion = { Deployment: 'apps/v1', ConfigMap: 'v1', HelmRelease: 'helm.toolkit.fluxcd.io/v2', Kustomization: 'kustomize.toolkit.fluxcd.io/v1' }[kind] ?? 'v1';
   return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}), uid: `${namespace}/${name}`, ...(labels ? { labels } : {}), ...(rv ? { resourceVersion: rv } : {}) }, ...rest };
 }
+
+describe('byNamespaceAndName', () => {
+  it('orders by namespace, then name, cluster-scoped objects first', () => {
+    const objects = [obj('Namespace', undefined, 'zz'), obj('ConfigMap', 'b', 'a'), obj('ConfigMap', 'a', 'b'), obj('ConfigMap', 'a', 'a'), obj('Namespace', undefined, 'aa')];
+    expect([...objects].sort(byNamespaceAndName).map((o) => `${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual(['-/aa', '-/zz', 'a/a', 'a/b', 'b/a']);
+  });
+});
 
 describe('projection', () => {
   it('drops what is never read and may hold secrets or bulk, keeps what is read', () => {
