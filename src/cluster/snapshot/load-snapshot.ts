@@ -227,6 +227,7 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
     // document to YAML, refused by the whole-file parser, so it must be refused here too.
     const parsed = parseOne(text, shown, restStart);
     if (sawItems) {
+      // Stryker disable next-line OptionalChaining: equivalent, with sawItems the text holds the line `items: []`, so it parses to a mapping-bearing document or throws, never to none (parsed is never null here)
       const kind = isRecord(parsed?.value) ? parsed.value.kind : undefined;
       if (typeof kind !== 'string' || !kind.endsWith('List')) {
         throw new SnapshotError(shown, restStart, `document ${documentIndex + 1} has a top-level items list but is not a kind: List`);
