@@ -2,6 +2,7 @@
 // generation it bumps, the indexes it keeps), what a read answers (by namespace, name,
 // label, Flux owner, inventory entry, live for a direct kind), how feed health turns into
 // freshness and events, and which changes a live query is told about (ReadRecorder).
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../src/cluster/kube-object.js';
 import type { ClusterReader, SourceEvent } from '../src/cluster/reader.js';
@@ -52,8 +53,9 @@ describe('ObjectStore writes', () => {
 
   it('ignores an upsert of the same version: same uid and resourceVersion, or the same content without one', () => {
     const store = new ObjectStore();
-    store.upsert('Deployment', deploy('a', 'web', { uid: 'u1', rv: '1', status: { x: 1 } }));
-    expect(store.upsert('Deployment', deploy('a', 'web', { uid: 'u1', rv: '1', status: { x: 2 } }))).toBeNull();
+    // With a resourceVersion, it alone decides: even content that differs is the same version.
+    store.upsert('Deployment', deploy('a', 'web', { uid: 'u1', rv: '1', status: { readyReplicas: 1 } }));
+    expect(store.upsert('Deployment', deploy('a', 'web', { uid: 'u1', rv: '1', status: { readyReplicas: 2 } }))).toBeNull();
     // A new uid is a new object, whatever its resourceVersion.
     expect(store.upsert('Deployment', deploy('a', 'web', { uid: 'u2', rv: '1' }))?.type).toBe('MODIFIED');
     // resourceVersion on one side only: a change.
@@ -323,10 +325,14 @@ describe('ObjectStore health', () => {
     const waiting = store.whenSettled('Deployment', during.signal);
     during.abort(reason);
     await expect(waiting).rejects.toBe(reason);
+    expect(getEventListeners(during.signal, 'abort')).toHaveLength(0);
     const settled = new AbortController();
     const ok = store.whenSettled('Deployment', settled.signal);
+    expect(getEventListeners(settled.signal, 'abort')).toHaveLength(1);
     store.replace('Deployment', []);
     await expect(ok).resolves.toBeUndefined();
+    // Settled: its abort listener is gone, not left on a signal that may live on.
+    expect(getEventListeners(settled.signal, 'abort')).toHaveLength(0);
   });
 });
 

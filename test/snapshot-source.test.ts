@@ -2,7 +2,8 @@
 // says about it, every kind synced from one complete read (kinds it does not hold empty, not
 // missing), objects of kinds the service never reads left out, and a watched single file
 // that breaks and is fixed again. Waits poll with a generous ceiling, never a fixed sleep.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { FSWatcher } from 'node:fs';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,7 +75,6 @@ describe('SnapshotSource', () => {
 
       await writeFile(file, 'kind: [broken');
       await until(() => source.lastError !== null, 'the broken file');
-      await source.settled();
       const shown = relative(process.cwd(), file) || file;
       expect(source.lastError!.message).toMatch(new RegExp(`^${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: invalid YAML: `));
       expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of snapshot watched.yaml: ${source.lastError!.message}` });
@@ -86,6 +86,98 @@ describe('SnapshotSource', () => {
       await until(async () => source.lastError === null && (await version()) === '3', 'the fix');
       expect(await source.checkReady()).toEqual({ ready: true, message: 'serving snapshot watched.yaml' });
       expect(reader.freshness!().stale).toBe(false);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  const labelV = async (source: SnapshotSource, namespace = 'a') => (await source.readerFor().list('ConfigMap', namespace))[0]?.metadata.labels?.v;
+
+  it('applies edits only when asked to watch, and none after stop()', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a.yaml');
+    await writeFile(file, cm('a', 'x', '1'));
+    const unwatched = await SnapshotSource.load(dir, 'unwatched');
+    const stopped = await SnapshotSource.load(dir, 'stopped', { watch: true });
+    await stopped.stop();
+    // A watching source beside them shows when an edit has been seen and read.
+    const control = await SnapshotSource.load(dir, 'control', { watch: true });
+    try {
+      await writeFile(file, cm('a', 'x', '2'));
+      await until(async () => (await labelV(control)) === '2', 'the control source to apply the edit');
+      // A second edit, written after the first was applied: once the control shows it, any
+      // other watcher would have applied the first edit long ago.
+      await writeFile(file, cm('a', 'x', '3'));
+      await until(async () => (await labelV(control)) === '3', 'the control source to apply the second edit');
+      expect(await labelV(unwatched)).toBe('1');
+      expect(await labelV(stopped)).toBe('1');
+    } finally {
+      await Promise.all([unwatched.stop(), control.stop()]);
+    }
+  });
+
+  it('reads a file again when its size changed, even with the same modification time', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a.yaml');
+    const when = new Date('2026-01-01T00:00:00Z');
+    await writeFile(file, cm('a', 'x', '1'));
+    await utimes(file, when, when);
+    const source = await SnapshotSource.load(dir, 'sized', { watch: true });
+    try {
+      await writeFile(file, cm('a', 'x', '22'));
+      await utimes(file, when, when);
+      await until(async () => (await labelV(source)) === '22', 'the edit of the same time');
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('watches the files of subdirectories too', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'team', 'dev'), { recursive: true });
+    const file = join(dir, 'team', 'dev', 'a.yaml');
+    await writeFile(file, cm('a', 'x', '1'));
+    const source = await SnapshotSource.load(dir, 'tree', { watch: true });
+    try {
+      await writeFile(file, cm('a', 'x', '2'));
+      await until(async () => (await labelV(source)) === '2', 'the edit in a subdirectory');
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('keeps what is never read out of the store: HelmRelease values, container env, other ConfigMap keys', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'secrets.yaml'),
+      [
+        'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: a\nspec:\n  chart:\n    spec:\n      chart: app\n  values:\n    password: canary-values\n',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: TOKEN\n              value: canary-env\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: a\ndata:\n  password: canary-data\n',
+      ].join('---\n'),
+    );
+    const source = await SnapshotSource.load(dir, 'secrets');
+    try {
+      const reader = source.readerFor();
+      const held = await Promise.all((['HelmRelease', 'Deployment', 'ConfigMap'] as const).map((kind) => reader.list(kind, 'a')));
+      expect(held.map((objects) => objects.length)).toEqual([1, 1, 1]);
+      expect(JSON.stringify(held)).not.toMatch(/canary/);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('serves the last good state, marked stale, once its folder cannot be watched any more', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'x', '1'));
+    const source = await SnapshotSource.load(dir, 'failing watch', { watch: true });
+    try {
+      // What the operating system reports, e.g. when the watch limit is reached.
+      (source as unknown as { watcher: FSWatcher }).watcher.emit('error', new Error('ENOSPC'));
+      expect(source.lastError?.message).toBe(`cannot watch ${dir} any more`);
+      expect(source.readerFor().freshness!().stale).toBe(true);
+      expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of failing watch: cannot watch ${dir} any more` });
+      expect(await labelV(source)).toBe('1');
     } finally {
       await source.stop();
     }
