@@ -33,7 +33,7 @@ const CONTAINER_KEEPS = new Set(['name', 'image']);
  */
 function dropped(stack: readonly Entry[], key: string): boolean {
   let base = 0;
-  if (stack.length >= 2 && stack[0]!.key === 'items' && stack[1]!.key === '-') base = 2;
+  if (stack[0]?.key === 'items' && stack[1]?.key === '-') base = 2;
   const depth = stack.length - base;
   // metadata.managedFields
   if (depth === 1) return key === 'managedFields' && stack[base]!.key === 'metadata';
@@ -69,6 +69,7 @@ export function dropUnread(text: string): string | null {
   let opaqueAbove = -1;
   let dropping = false;
   /** A dropped key's own indent: its sequence items may sit at the same indent. */
+  // Stryker disable next-line UnaryOperator: equivalent, dropIndent is read only while dropping, and whatever sets dropping sets it first
   let dropIndent = -1;
   /** Where the run of kept text that is not yet in `parts` starts. */
   let keepFrom = 0;
@@ -79,7 +80,8 @@ export function dropUnread(text: string): string | null {
     if (lineEnd === -1) lineEnd = length;
     const next = lineEnd + 1;
     let at = lineStart;
-    while (at < lineEnd && text.charCodeAt(at) === SPACE) at++;
+    // No bound needed: the character at lineEnd is a newline, or past the end (NaN).
+    while (text.charCodeAt(at) === SPACE) at++;
     const indent = at - lineStart;
     const first = at < lineEnd ? text.charCodeAt(at) : -1;
     if (first === TAB) return null; // tabs are not YAML indentation: let the parser say so
@@ -102,7 +104,7 @@ export function dropUnread(text: string): string | null {
       keepFrom = lineStart;
     }
     opaqueAbove = -1;
-    if (indent === 0 && first !== SPACE && (text.startsWith('---', at) || text.startsWith('...', at))) {
+    if (indent === 0 && (text.startsWith('---', at) || text.startsWith('...', at))) {
       const rest = text.slice(at + 3, lineEnd).trim();
       if (rest !== '') return null;
       stack.length = 0;
@@ -123,7 +125,7 @@ export function dropUnread(text: string): string | null {
       }
       if (text.charCodeAt(keyAt) === DASH) return null; // a list of lists: not worth understanding
     } else {
-      if (first === 37 /* % */) return null;
+      // A directive (%YAML, %TAG) is refused below: KEY never starts with %.
       while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
     }
     KEY.lastIndex = keyAt;
