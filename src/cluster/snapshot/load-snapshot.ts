@@ -220,16 +220,20 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
 
   const flushItem = () => {
     if (!item) return;
-    const parsed = parseOne(item.join('\n'), shown, itemStart);
-    if (parsed) objects.push(project(checkObject(parsed.value, shown, parsed.line, `document ${documentIndex + 1}, items[${itemIndex}]`)));
+    // An empty item ("-" alone, or only comments) is refused as the whole-file parser refuses it.
+    const parsed = parseOne(item.join('\n'), shown, itemStart) ?? { value: null, line: itemStart };
+    objects.push(project(checkObject(parsed.value, shown, parsed.line, `document ${documentIndex + 1}, items[${itemIndex}]`)));
     itemIndex++;
     item = null;
   };
   const flushDocument = () => {
     flushItem();
     const text = rest.join('\n');
-    const parsed = text.trim() === '' ? null : parseOne(text, shown, restStart);
+    // Parsed even when it looks blank: a line of Unicode spaces (which trim() drops) is a
+    // document to YAML, refused by the whole-file parser, so it must be refused here too.
+    const parsed = parseOne(text, shown, restStart);
     if (sawItems) {
+      // Stryker disable next-line OptionalChaining: equivalent, with sawItems the text holds the line `items: []`, so it parses to a mapping-bearing document or throws, never to none (parsed is never null here)
       const kind = isRecord(parsed?.value) ? parsed.value.kind : undefined;
       if (typeof kind !== 'string' || !kind.endsWith('List')) {
         throw new SnapshotError(shown, restStart, `document ${documentIndex + 1} has a top-level items list but is not a kind: List`);
@@ -252,7 +256,9 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
   let lineNo = 0;
   let restChars = 0;
   try {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    // No encoding on the stream: readline decodes the chunks as UTF-8 itself, a character split
+    // across two chunks included.
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
     for await (const line of lines) {
       lineNo++;
       if (line === '---' || line.startsWith('--- ') || line === '...') {
@@ -271,6 +277,10 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
         }
         if (line === '' || line.startsWith(' ') || line.startsWith('#')) {
           if (item) item.push(line);
+          else if (line.trim() !== '' && !line.trim().startsWith('#')) {
+            // Items indented under `items:` would otherwise be skipped unnoticed: refused instead.
+            throw new SnapshotError(shown, lineNo, `document ${documentIndex + 1}: items indented under "items:" cannot be streamed; write each "- " at the start of its line, as kubectl does`);
+          }
           continue;
         }
         flushItem();
@@ -285,7 +295,6 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
       if (restChars > LIMITS.maxLength) {
         throw new SnapshotError(shown, restStart, `invalid YAML: document is over the limit of ${LIMITS.maxLength} characters`);
       }
-      if (rest.length === 0) restStart = lineNo;
       rest.push(line);
     }
   } catch (e) {
