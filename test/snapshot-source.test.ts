@@ -32,6 +32,9 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   throw new Error(`gave up waiting for ${what}`);
 }
 
+/** The `v` label of the first ConfigMap a source serves in a namespace. */
+const labelV = async (source: SnapshotSource, namespace = 'a') => (await source.readerFor().list('ConfigMap', namespace))[0]?.metadata.labels?.v;
+
 describe('SnapshotSource', () => {
   it('serves a file it does not watch, every kind synced, kinds the service never reads left out', async () => {
     const dir = await tempDir();
@@ -68,7 +71,7 @@ describe('SnapshotSource', () => {
     await writeFile(file, cm('a', 'x', '1'));
     const source = await SnapshotSource.load(file, 'snapshot watched.yaml', { watch: true });
     const reader = source.readerFor();
-    const version = async () => (await reader.list('ConfigMap', 'a'))[0]?.metadata.labels?.v;
+    const version = () => labelV(source);
     try {
       await writeFile(file, cm('a', 'x', '2'));
       await until(async () => (await version()) === '2', 'the edit');
@@ -90,8 +93,6 @@ describe('SnapshotSource', () => {
       await source.stop();
     }
   });
-
-  const labelV = async (source: SnapshotSource, namespace = 'a') => (await source.readerFor().list('ConfigMap', namespace))[0]?.metadata.labels?.v;
 
   it('applies edits only when asked to watch, and none after stop()', async () => {
     const dir = await tempDir();

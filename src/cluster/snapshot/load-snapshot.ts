@@ -276,8 +276,9 @@ export async function streamSnapshotFile(file: string, shown: string, project: (
           continue;
         }
         if (line === '' || line.startsWith(' ') || line.startsWith('#')) {
+          const content = line.trim();
           if (item) item.push(line);
-          else if (line.trim() !== '' && !line.trim().startsWith('#')) {
+          else if (content !== '' && !content.startsWith('#')) {
             // Items indented under `items:` would otherwise be skipped unnoticed: refused instead.
             throw new SnapshotError(shown, lineNo, `document ${documentIndex + 1}: items indented under "items:" cannot be streamed; write each "- " at the start of its line, as kubectl does`);
           }
