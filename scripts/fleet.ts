@@ -58,7 +58,7 @@ export const pipelineName = (i: number): string => `app-${String(i).padStart(4, 
 export const FLEET_PIPELINE_NAMESPACE = 'flux-system';
 
 const teamOf = (i: number): string => `team-${String(Math.floor(i / PIPELINES_PER_TEAM)).padStart(3, '0')}`;
-const stageNamespace = (i: number, stage: string): string => `${teamOf(i)}-${stage}`;
+export const stageNamespace = (i: number, stage: string): string => `${teamOf(i)}-${stage}`;
 
 /** mulberry32: small, fast, and the same sequence on every machine for a seed. */
 function prng(seed: number): () => number {

@@ -32,6 +32,12 @@ export interface GraphQLContext {
   pipelines: PipelineService;
   logger: Logger;
   live?: LiveContext;
+  /**
+   * A fresh service over this request's reader wrapped by `wrap` (new loaders, the request's
+   * deadline and scope): a `pipelines` answer assembled per pipeline records each
+   * pipeline's reads through it (src/server/pipeline-parts.ts).
+   */
+  pipelinesThrough?(wrap: (reader: ClusterReader) => ClusterReader): PipelineService;
   /** The request's scope (its caller's identity included). */
   scope: RequestScope;
   /**

@@ -14,6 +14,7 @@ import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-maski
 import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
+import { partCacheFed, usePipelineParts } from './pipeline-parts.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { useBodyLimit } from './body-limit.js';
 import { graphiqlPage } from './graphiql-page.js';
@@ -239,6 +240,7 @@ export function createApp({
   const recheckMs = access ? access.policy.ttlMs / 2 : undefined;
   const generation = source.generation?.bind(source);
   const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
+  const pipelineParts = generation && source.subscribe && resultCacheBytes > 0 ? usePipelineParts(partCacheFed(resultCacheBytes, source.subscribe.bind(source)), generation) : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
   // Makes Yoga's context object of a request (`target`) a GraphQLContext.
   const requestContext = (request: Request, target: object): void => {
@@ -273,6 +275,7 @@ export function createApp({
     context.requestId = requestId;
     context.scope = scope;
     context.readerFor = readerFor;
+    context.pipelinesThrough = (wrap) => service(signalOf(), wrap(reader));
     context.stillAuthenticated = (minRemainingMs?: number) => stillAuthenticated(request, minRemainingMs);
     // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
     Object.defineProperties(context, {
@@ -331,6 +334,8 @@ export function createApp({
       useDeadlineRelease(),
       // Last: a served answer skips execution only, never the checks and limits before it.
       ...(resultCache ? [resultCache] : []),
+      // After the result cache: a repeat is served whole; what runs is assembled per pipeline.
+      ...(pipelineParts ? [pipelineParts] : []),
     ],
   });
 }

@@ -94,7 +94,8 @@ export class ResultCache {
   set(key: string, generation: number, result: ExecutionResult, validUntil: number): ExecutionResult {
     if (generation < this.generation || validUntil <= this.now()) return result;
     this.advance(generation);
-    const json = JSON.stringify(result);
+    // An answer assembled from kept parts comes with its text already (pipeline-parts.ts).
+    const json = (result as EncodedResult).stringify?.(result) ?? JSON.stringify(result);
     // The key counts too (two bytes a character at most): it holds the request's variables,
     // which a query need not read, so a small answer may sit under a key of a whole body.
     const bytes = estimateBytes(json) + 2 * key.length;

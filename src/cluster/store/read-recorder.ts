@@ -52,6 +52,13 @@ export class ReadRecorder {
     return reads.some((r) => answers(r, change.object) || (change.previous !== undefined && answers(r, change.previous)));
   }
 
+  /** Every (kind, namespace) the evaluation read in; namespace null for a read over all namespaces. */
+  scopes(): { kind: ResourceKind; namespace: string | null }[] {
+    const seen = new Map<string, { kind: ResourceKind; namespace: string | null }>();
+    for (const read of this.reads) seen.set(`${read.kind}\0${read.namespace ?? '\0'}`, { kind: read.kind, namespace: read.namespace });
+    return [...seen.values()];
+  }
+
   /** Every kind the evaluation read. */
   kinds(): Set<ResourceKind> {
     return new Set(this.byKind.keys());

@@ -1,0 +1,344 @@
+// `pipelines` answers assembled per pipeline (src/server/pipeline-parts.ts), through the whole
+// HTTP handling path (yoga.fetch): the same answers, to the byte, as a full execution over the
+// same store, on the demo and on the varied fixture (broken definitions, errors at list
+// indexes); a part reused only while nothing it read changed; reads counted at the reader
+// interface per kind.
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSource } from '../src/cluster/create-source.js';
+import type { KubeObject } from '../src/cluster/kube-object.js';
+import type { ClusterReader, ClusterSource } from '../src/cluster/reader.js';
+import type { ResourceKind } from '../src/cluster/resources.js';
+import { ReadRecorder } from '../src/cluster/store/read-recorder.js';
+import type { SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
+import { DEFAULT_LIMITS } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { schema } from '../src/schema/index.js';
+import { appAccess } from '../src/server/auth-setup.js';
+import { createApp } from '../src/server/create-app.js';
+import { PartCache, planOf } from '../src/server/pipeline-parts.js';
+import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
+import { clientFor, type GraphQLClient, type GraphQLResponse } from './support/graphql-client.js';
+import { selectAll } from './support/select-all.js';
+
+/** A source whose every read is counted by kind. */
+function counted(source: SnapshotSource): ClusterSource & { reads: Map<ResourceKind, number>; total(kinds?: ResourceKind[]): number } {
+  const reads = new Map<ResourceKind, number>();
+  const count = (reader: ClusterReader): ClusterReader =>
+    new Proxy(reader, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'freshness') return value;
+        return (kind: ResourceKind, ...rest: unknown[]) => {
+          reads.set(kind, (reads.get(kind) ?? 0) + 1);
+          return value.call(target, kind, ...rest);
+        };
+      },
+    });
+  return {
+    description: source.description,
+    readerFor: (scope) => count(source.readerFor(scope)),
+    checkReady: () => source.checkReady(),
+    subscribe: (listener) => source.subscribe(listener),
+    generation: () => source.generation(),
+    reads,
+    total: (kinds) => [...reads].filter(([k]) => !kinds || kinds.includes(k)).reduce((sum, [, n]) => sum + n, 0),
+  };
+}
+
+const VARIED_FIXTURE = fileURLToPath(new URL('./fixtures/varied', import.meta.url));
+const RELEASE_KINDS: ResourceKind[] = ['HelmRelease', 'Kustomization'];
+
+/** Every field of a Pipeline except freshness (which keeps a document off the per-pipeline path). */
+const EVERYTHING = selectAll(schema, schema.getType('Pipeline')!).replace(/freshness \{[^{}]*\}/g, '');
+
+// Every field at once is far over the default document bounds; what is compared here is the answers.
+const LIFTED = { ...DEFAULT_LIMITS, maxTokens: 1_000_000, maxFields: 1_000_000, maxDepth: 100, maxComplexity: Number.MAX_SAFE_INTEGER };
+
+const DOCUMENTS: [string, string, Record<string, unknown> | undefined][] = [
+  ['every field', `{ pipelines { ${EVERYTHING} } }`, undefined],
+  [
+    'aliases, a fragment, variables, a directive inside, other root fields',
+    `query Q($approach: Approach, $ns: String, $withReleases: Boolean!) {
+      freshness { stale }
+      one: pipelines(approach: $approach) { ...P }
+      two: pipelines(namespace: $ns) { name stages { name releases @include(if: $withReleases) { name version } } }
+      __typename
+    }
+    fragment P on Pipeline { id name approach health healthReason { __typename } stages { order name releases { __typename name ready version ... on HelmRelease { chartName } } } }`,
+    { approach: 'HYBRID', ns: 'flux-system', withReleases: true },
+  ],
+  ['the same with other variables', '', { approach: null, ns: 'nowhere', withReleases: false }],
+  ['the README-style list', '{ pipelines { name stages { name releases { name ready version } } } }', undefined],
+];
+DOCUMENTS[2]![1] = DOCUMENTS[1]![1];
+
+/** An answer as a client compares it: request ids out, errors in a stable order. */
+function comparable(response: GraphQLResponse): unknown {
+  const errors = response.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: undefined } }));
+  errors?.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return { status: response.status, data: response.data, errors };
+}
+
+/** An object in a namespace no pipeline reads: a new store generation, no part concerned. */
+const unrelated = (n: number): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: `unrelated-${n}`, namespace: 'no-pipeline-reads-here', resourceVersion: String(n) },
+  data: { n: String(n) },
+});
+
+for (const [fixture, load] of [
+  ['demo', () => createSource({ type: 'demo' })],
+  ['varied fixture', () => createSource({ type: 'snapshot', path: VARIED_FIXTURE })],
+] as const) {
+  describe(`pipelines answered per pipeline: ${fixture}`, () => {
+    let snapshot: SnapshotSource;
+    let source: ReturnType<typeof counted>;
+    let parts: GraphQLClient;
+    let whole: GraphQLClient;
+    let changes = 0;
+
+    beforeAll(async () => {
+      snapshot = (await load()) as SnapshotSource;
+      source = counted(snapshot);
+      parts = clientFor(createApp({ source, logger: createLogger('silent'), limits: LIFTED }));
+      // --result-cache-mb 0: nothing kept, every answer executed in full.
+      whole = clientFor(createApp({ source, logger: createLogger('silent'), limits: LIFTED, resultCacheBytes: 0 }));
+    });
+    afterAll(async () => {
+      await snapshot.stop?.();
+    });
+
+    it.each(DOCUMENTS)('%s: the same answer as a full execution, first and with every part reused', async (_name, document, variables) => {
+      const expected = comparable(await whole.query(document, variables));
+      expect(comparable(await parts.query(document, variables))).toEqual(expected);
+      // Not the result cache: the store moved on, but nothing a part read changed.
+      snapshot.store.upsert('ConfigMap', unrelated(++changes));
+      const before = source.total(RELEASE_KINDS);
+      const again = await parts.query(document, variables);
+      expect(comparable(again)).toEqual(expected);
+      if (fixture === 'demo') expect(again.errors).toBeUndefined();
+      // A document that lists releases read none of them again, unless its parts had errors.
+      if (document.includes('releases') && !again.errors) expect(source.total(RELEASE_KINDS)).toBe(before);
+    });
+  });
+}
+
+describe('a part is executed again when something it read changes', () => {
+  let demo: SnapshotSource;
+  let source: ReturnType<typeof counted>;
+  let client: GraphQLClient;
+  const QUERY = '{ pipelines(approach: HYBRID) { name stages { name releases { name version } } } }';
+  const devHelm = (response: GraphQLResponse) =>
+    response.data!.pipelines[0].stages[0].releases.find((r: { name: string }) => r.name === 'podinfo-pipeline-helm')?.version;
+
+  beforeEach(async () => {
+    demo = (await createSource({ type: 'demo' })) as SnapshotSource;
+    source = counted(demo);
+    client = clientFor(createApp({ source, logger: createLogger('silent') }));
+  });
+
+  function bumped(version: string): KubeObject {
+    const current = demo.store.get('HelmRelease', 'dev', 'podinfo-pipeline-helm')!;
+    const status = structuredClone(current.status) as { history: { chartVersion: string }[] };
+    status.history[0]!.chartVersion = version;
+    return { ...current, metadata: { ...current.metadata, resourceVersion: version }, status };
+  }
+
+  it('a release of the pipeline changed: its new version is in the next answer', async () => {
+    const first = await client.query(QUERY);
+    expect(devHelm(first)).not.toBe('9.9.9');
+    demo.store.upsert('HelmRelease', bumped('9.9.9'));
+    const before = source.total(RELEASE_KINDS);
+    const after = await client.query(QUERY);
+    expect(devHelm(after)).toBe('9.9.9');
+    expect(source.total(RELEASE_KINDS)).toBeGreaterThan(before);
+  });
+
+  it('a release joins a stage (a new labelled object): it is listed in the next answer', async () => {
+    const first = await client.query(QUERY);
+    const joining = structuredClone(demo.store.get('HelmRelease', 'dev', 'podinfo-pipeline-helm')!);
+    joining.metadata = { ...joining.metadata, name: 'joined-later', resourceVersion: '1' };
+    demo.store.upsert('HelmRelease', joining);
+    const names = (r: GraphQLResponse) => r.data!.pipelines[0].stages[0].releases.map((x: { name: string }) => x.name);
+    expect(names(first)).not.toContain('joined-later');
+    expect(names(await client.query(QUERY))).toContain('joined-later');
+    demo.store.remove('HelmRelease', joining);
+    expect(names(await client.query(QUERY))).not.toContain('joined-later');
+  });
+
+  it('keeps no part computed while the store changed under it', async () => {
+    // The change lands right after the part's read of the dev releases: the part holds the
+    // old version, and the change's event came before the part could be kept.
+    let armed = true;
+    const racing: ClusterSource = {
+      ...source,
+      readerFor: (scope) => {
+        const reader = source.readerFor(scope);
+        return {
+          ...reader,
+          list: reader.list,
+          listByLabels: async (kind, namespace, labels, options) => {
+            const answer = await reader.listByLabels!(kind, namespace, labels, options);
+            if (armed && kind === 'HelmRelease' && namespace === 'dev') {
+              armed = false;
+              demo.store.upsert('HelmRelease', bumped('7.7.7'));
+            }
+            return answer;
+          },
+        };
+      },
+    };
+    const racy = clientFor(createApp({ source: racing, logger: createLogger('silent') }));
+    const first = await racy.query(QUERY);
+    expect(armed).toBe(false);
+    expect(devHelm(first)).not.toBe('7.7.7');
+    expect(devHelm(await racy.query(QUERY))).toBe('7.7.7');
+  });
+
+  it('a feed going stale drops every part: the next answer reads again', async () => {
+    await client.query(QUERY);
+    demo.store.setStatus('HelmRelease', { stale: true });
+    const before = source.total(RELEASE_KINDS);
+    await client.query(QUERY);
+    expect(source.total(RELEASE_KINDS)).toBeGreaterThan(before);
+  });
+
+  it('keeps no part with errors: each answer carries its own request id', async () => {
+    // A Kustomization a stage refers to, gone: CRD parts end with a dangling-ref error.
+    const query = '{ pipelines(approach: CRD) { name stages { name releases { name } } } }';
+    const kustomizations = demo.store.list('Kustomization', null);
+    for (const k of kustomizations) demo.store.remove('Kustomization', k);
+    const a = await client.query(query, undefined, { 'x-request-id': 'first-request' });
+    expect(a.errors?.length).toBeGreaterThan(0);
+    demo.store.upsert('ConfigMap', unrelated(1));
+    const before = source.total();
+    const b = await client.query(query, undefined, { 'x-request-id': 'second-request' });
+    expect(b.errors!.every((e) => e.extensions?.requestId === 'second-request')).toBe(true);
+    expect(a.errors!.every((e) => e.extensions?.requestId === 'first-request')).toBe(true);
+    expect(source.total()).toBeGreaterThan(before);
+    expect(b.errors!.map((e) => e.path)).toEqual(a.errors!.map((e) => e.path));
+    // The errors sit where a full execution puts them, inside the listed pipeline.
+    const whole = clientFor(createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 }));
+    expect(comparable(b)).toEqual(comparable(await whole.query(query)));
+    expect(b.errors!.some((e) => e.path!.length > 2)).toBe(true);
+  });
+});
+
+describe('per-user access: every answer executed in full', () => {
+  it('reads every release again for an authorized caller after any change', async () => {
+    const reviewer = new FakeAccessReviewer();
+    reviewer.tokens.set('alice-token.abc', { user: 'alice', groups: [] });
+    reviewer.grant({ user: 'alice' }, ['pipelines', 'pipelinestages', 'configmaps', 'kustomizations', 'helmreleases', 'deployments', 'statefulsets', 'daemonsets'], ['flux-system', 'dev', 'staging', 'prod']);
+    const demo = (await createSource({ type: 'demo' })) as SnapshotSource;
+    const source = counted(demo);
+    const client = clientFor(createApp({ source, logger: createLogger('silent'), access: appAccess({ mode: 'token', cacheTtlMs: 60_000 }, reviewer) }));
+    const query = '{ pipelines(approach: HYBRID) { name stages { name releases { name version } } } }';
+    const asAlice = { authorization: 'Bearer alice-token.abc' };
+    const first = await client.query(query, undefined, asAlice);
+    expect(first.errors).toBeUndefined();
+    const perAnswer = source.total(RELEASE_KINDS);
+    expect(perAnswer).toBeGreaterThan(0);
+    demo.store.upsert('ConfigMap', unrelated(2));
+    expect(await client.query(query, undefined, asAlice)).toEqual(first);
+    expect(source.total(RELEASE_KINDS)).toBe(2 * perAnswer);
+  });
+});
+
+describe('planOf: which documents are answered per pipeline', () => {
+  const plan = (document: string, operationName?: string) => planOf(parse(document), operationName);
+
+  it('plans each pipelines field of a query, keyed by its alias', () => {
+    const p = plan('query($x: String) { a: pipelines { name } b: pipelines(namespace: $x) { id } freshness { stale } }');
+    expect(p?.fields.map((f) => f.key)).toEqual(['a', 'b']);
+    // The part asks for one pipeline with the same selection and the operation's variables.
+    expect(p?.fields[0]!.part.definitions).toHaveLength(1);
+  });
+
+  it('avoids the names of the operation’s own variables', () => {
+    const p = plan('query($partApproach: Approach, $partName: String) { pipelines(approach: $partApproach) { name } n: freshness { stale } x: pipeline(approach: HYBRID, name: $partName) { name } }');
+    expect(p?.fields[0]).toMatchObject({ approachVar: 'partApproach2', nameVar: 'partName2', namespaceVar: 'partNamespace' });
+  });
+
+  it.each([
+    ['no pipelines field', '{ pipeline(approach: HYBRID, name: "x") { name } }'],
+    ['a mutation-like operation: a subscription', 'subscription { pipeline(approach: HYBRID, name: "x") { name } }'],
+    ['freshness in the selection', '{ pipelines { name freshness { stale } } }'],
+    ['freshness through a fragment', '{ pipelines { ...F } } fragment F on Pipeline { stages { name } ... on Pipeline { freshness { stale } } }'],
+    ['a directive on pipelines', 'query($s: Boolean!) { pipelines @skip(if: $s) { name } }'],
+    ['a root fragment spread', '{ ...R } fragment R on Query { pipelines { name } }'],
+    ['a root inline fragment', '{ ... on Query { pipelines { name } } }'],
+    ['one response key twice', '{ pipelines { name } pipelines { id } }'],
+  ])('not: %s', (_why, document) => {
+    expect(plan(document)).toBeNull();
+  });
+
+  it('follows the operation asked for', () => {
+    const document = 'query A { pipelines { name } } query B { freshness { stale } }';
+    expect(plan(document, 'A')).not.toBeNull();
+    expect(plan(document, 'B')).toBeNull();
+  });
+});
+
+describe('PartCache', () => {
+  const object = (kind: string, namespace: string, name: string, labels: Record<string, string> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: { namespace, name, labels, resourceVersion: '1' },
+  });
+  const recorderReading = (kind: ResourceKind, namespace: string | null, labels: Record<string, string>) => {
+    const recorder = new ReadRecorder();
+    const reader = recorder.wrap({ list: async () => [] });
+    void reader.listByLabels!(kind, namespace, labels);
+    return recorder;
+  };
+
+  it('drops a part when a change answers one of its reads, and only then', () => {
+    const cache = new PartCache(1 << 20);
+    cache.set('a', { a: 1 }, '{"a":1}', recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    cache.set('b', { b: 1 }, '{"b":1}', recorderReading('HelmRelease', 'dev', { p: 'b' }));
+    cache.set('all', { c: 1 }, '{"c":1}', recorderReading('HelmRelease', null, { p: 'c' }));
+    // Same kind and namespace, another label: nobody's.
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'x', { p: 'z' }) } });
+    expect(cache.size).toBe(3);
+    // A label 'a' release appears: part a goes.
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'y', { p: 'a' }) } });
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')?.json).toBe('{"b":1}');
+    // A release leaves label b (the object before the change answered the read).
+    cache.apply({
+      type: 'change',
+      change: { kind: 'HelmRelease', type: 'MODIFIED', object: object('HelmRelease', 'dev', 'w', { p: 'other' }), previous: object('HelmRelease', 'dev', 'w', { p: 'b' }) },
+    });
+    expect(cache.get('b')).toBeUndefined();
+    // A read over all namespaces hears every namespace.
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'far-away', 'v', { p: 'c' }) } });
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+  });
+
+  it('drops everything when a feed changes health', () => {
+    const cache = new PartCache(1 << 20);
+    cache.set('a', 1, '1', recorderReading('HelmRelease', 'dev', {}));
+    cache.apply({ type: 'health', kind: 'Deployment', stale: true, error: null });
+    expect(cache.size).toBe(0);
+  });
+
+  it('stays within its byte bound, least recently used out first', () => {
+    // Each part is estimated at 5 bytes per character of its text, plus 2 per character of its key.
+    const text = 'x'.repeat(480);
+    const cache = new PartCache(10_000);
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, text, text, recorderReading('HelmRelease', 'dev', {}));
+    expect(cache.size).toBe(4);
+    cache.get('a');
+    cache.set('e', text, text, recorderReading('HelmRelease', 'dev', {}));
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.get('b')).toBeUndefined();
+    for (const key of ['a', 'c', 'd', 'e']) expect(cache.get(key)).toBeDefined();
+    // A part over a quarter of the bound is not kept at all.
+    cache.set('huge', 0, 'y'.repeat(500), recorderReading('HelmRelease', 'dev', {}));
+    expect(cache.get('huge')).toBeUndefined();
+  });
+});
