@@ -12,6 +12,9 @@ import { loadSnapshot } from '../../src/cluster/snapshot/load-snapshot.js';
 import { loadDemo, ROOT } from './support/demo-cluster.js';
 import { kubeClient, type KubeClient } from './support/kube-app.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { createLogger } from '../../src/logger.js';
+import { createApp } from '../../src/server/create-app.js';
+import { clientFor, type GraphQLResponse } from '../support/graphql-client.js';
 
 const cluster = useSharedCluster();
 const FAST = { staleGraceMs: 1_000, timing: { backoffMinMs: 100, backoffMaxMs: 1_000, retryMissingMs: 500 } };
@@ -118,6 +121,31 @@ describe('live updates from the API server', () => {
       console.log(`[e2e] change → subscriber: ${latency} ms (was ${before})`);
     } finally {
       controller.abort();
+      await loadDemoStatusBack();
+    }
+  });
+});
+
+describe('pipelines answered per pipeline, on the API server', () => {
+  it('holds a change made through the API server, as a full execution does, without a request to it', async () => {
+    const query = '{ pipelines { approach name stages { name releases { name ready version } } } }';
+    // --result-cache-mb 0: every answer executed in full, over the same store.
+    const whole = clientFor(createApp({ source: kube.source, logger: createLogger('silent'), resultCacheBytes: 0 }));
+    const versionIn = (response: GraphQLResponse) =>
+      response.data!.pipelines.find((p: any) => p.approach === 'HYBRID').stages[0].releases.find((r: any) => r.name === 'podinfo-pipeline-helm').version;
+    const first = await kube.client.query(query);
+    expect(first.errors).toBeUndefined();
+    expect(first).toEqual(await whole.query(query));
+    try {
+      const status = structuredClone((await demoHelmRelease()).status) as { history: { chartVersion: string }[] };
+      status.history[0]!.chartVersion = '8.8.8';
+      await must(['patch', 'helmrelease.v2.helm.toolkit.fluxcd.io', 'podinfo-pipeline-helm', '-n', 'dev', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+      const after = await until(() => kube.client.query(query), (r) => versionIn(r) === '8.8.8', 'the patched version in a pipelines answer', 5_000);
+      const requestsBefore = kube.requests.length;
+      expect(await kube.client.query(query)).toEqual(after);
+      expect(after).toEqual(await whole.query(query));
+      expect(kube.requests.slice(requestsBefore).filter((r) => !r.includes('watch=true'))).toEqual([]);
+    } finally {
       await loadDemoStatusBack();
     }
   });
