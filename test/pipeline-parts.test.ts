@@ -198,6 +198,35 @@ describe('a part is executed again when something it read changes', () => {
     expect(devHelm(await racy.query(QUERY))).toBe('7.7.7');
   });
 
+  it('keeps a part when only something it had not read changed while it ran', async () => {
+    let armed = true;
+    const busy: ClusterSource = {
+      ...source,
+      readerFor: (scope) => {
+        const reader = source.readerFor(scope);
+        return {
+          ...reader,
+          list: reader.list,
+          listByLabels: async (kind, namespace, labels, options) => {
+            const answer = await reader.listByLabels!(kind, namespace, labels, options);
+            if (armed && kind === 'HelmRelease' && namespace === 'dev') {
+              armed = false;
+              demo.store.upsert('ConfigMap', unrelated(100));
+            }
+            return answer;
+          },
+        };
+      },
+    };
+    const client = clientFor(createApp({ source: busy, logger: createLogger('silent') }));
+    const first = await client.query(QUERY);
+    expect(armed).toBe(false);
+    demo.store.upsert('ConfigMap', unrelated(101));
+    const before = source.total(RELEASE_KINDS);
+    expect(await client.query(QUERY)).toEqual(first);
+    expect(source.total(RELEASE_KINDS)).toBe(before);
+  });
+
   it('a feed going stale drops every part: the next answer reads again', async () => {
     await client.query(QUERY);
     demo.store.setStatus('HelmRelease', { stale: true });
@@ -317,6 +346,36 @@ describe('PartCache', () => {
     cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'far-away', 'v', { p: 'c' }) } });
     expect(cache.size).toBe(0);
     expect(cache.bytes).toBe(0);
+  });
+
+  it('spoils a part in flight when a change concerns what it has read so far', () => {
+    const cache = new PartCache(1 << 20);
+    const change = (name: string, labels: Record<string, string>) =>
+      ({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', name, labels) } }) as const;
+    const reading = cache.takeOff(recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    const elsewhere = cache.takeOff(recorderReading('HelmRelease', 'dev', { p: 'b' }));
+    cache.apply(change('x', { p: 'a' }));
+    expect(cache.land(reading)).toBe(false);
+    expect(cache.land(elsewhere)).toBe(true);
+    // A feed's health spoils every part in flight.
+    const any = cache.takeOff(recorderReading('Deployment', 'prod', {}));
+    cache.apply({ type: 'health', kind: 'Kustomization', stale: true, error: null });
+    expect(cache.land(any)).toBe(false);
+  });
+
+  it('spoils every part in flight once a burst of changes is too long to check pair by pair', () => {
+    const cache = new PartCache(1 << 20);
+    const flights = Array.from({ length: 1000 }, (_, i) => cache.takeOff(recorderReading('HelmRelease', 'dev', { p: `pipeline-${i}` })));
+    // 100 unrelated changes: 100,000 pairs checked, none concerned.
+    for (let i = 0; i < 100; i++) cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', `n${i}`, { p: 'nobody' }) } });
+    expect(flights.every((f) => !f.spoiled)).toBe(true);
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'one-more', { p: 'nobody' }) } });
+    expect(flights.every((f) => f.spoiled)).toBe(true);
+    for (const f of flights) cache.land(f);
+    // Once nothing is in flight the count starts again.
+    const next = cache.takeOff(recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'later', { p: 'nobody' }) } });
+    expect(cache.land(next)).toBe(true);
   });
 
   it('drops everything when a feed changes health', () => {

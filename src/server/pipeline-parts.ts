@@ -33,8 +33,9 @@ import { withEncoding } from './result-cache.js';
  *
  * Only what is exact is reused:
  * - parts without errors (errors carry their request's id, and some depend on time);
- * - parts computed while the store did not move (the generation at the start of the request
- *   is the one at the end of the part);
+ * - parts during whose execution no change concerned anything they had read (a change to
+ *   something not yet read is fine: the part reads the new state), so parts are still kept
+ *   on a cluster where some object changes every few milliseconds;
  * - no part whose selection reads `freshness`, which changes without an object changing
  *   (the time of last sync moves with every bookmark);
  * - anonymous callers only: with per-user access an answer depends on access decisions
@@ -87,8 +88,24 @@ const estimateBytes = (json: string, key: string): number => 5 * json.length + 2
  * the (kind, namespace) of their reads, so a change costs the parts that read its namespace,
  * not all of them.
  */
+/** A part being executed: spoiled when a change concerns something it has read so far. */
+export interface Flight {
+  readonly recorder: ReadRecorder;
+  spoiled: boolean;
+}
+
+/**
+ * How many (change, part in flight) pairs are checked one by one before every part in flight
+ * is simply spoiled: a relist of 100,000 objects during a `pipelines` over 1,000 pipelines
+ * would otherwise check 10^8 pairs on the event loop.
+ */
+const FLIGHT_CHECK_BUDGET = 100_000;
+
 export class PartCache {
   private readonly parts = new Map<string, Part>();
+  private readonly flights = new Set<Flight>();
+  /** Pairs checked since no part was in flight (see FLIGHT_CHECK_BUDGET). */
+  private flightChecks = 0;
   /** "kind\0namespace" (namespace "*" for a read over all namespaces) → keys of parts that read there. */
   private readonly byScope = new Map<string, Set<string>>();
   private held = 0;
@@ -135,14 +152,38 @@ export class PartCache {
     }
   }
 
-  /** Drops the parts a store event may have changed. */
+  /**
+   * A part starts executing: what it reads is recorded by `recorder`. A store change that
+   * concerns one of its reads before it ends spoils it (it may hold the state from before), a
+   * change to something it has not read yet does not (it will read the new state), so parts
+   * are kept even while unrelated objects change all the time.
+   */
+  takeOff(recorder: ReadRecorder): Flight {
+    const flight = { recorder, spoiled: false };
+    this.flights.add(flight);
+    return flight;
+  }
+
+  /** The part ended; true when nothing it read changed meanwhile (it may be kept). */
+  land(flight: Flight): boolean {
+    this.flights.delete(flight);
+    if (this.flights.size === 0) this.flightChecks = 0;
+    return !flight.spoiled;
+  }
+
+  /** Drops the parts a store event may have changed, and spoils the parts in flight it concerns. */
   apply(event: SourceEvent): void {
     if (event.type !== 'change') {
       // A feed went stale or recovered: errors and freshness may differ; nothing is kept.
       this.clear();
+      for (const flight of this.flights) flight.spoiled = true;
       return;
     }
     const change = event.change;
+    this.flightChecks += this.flights.size;
+    for (const flight of this.flights) {
+      if (this.flightChecks > FLIGHT_CHECK_BUDGET || flight.recorder.concerns(change)) flight.spoiled = true;
+    }
     for (const namespace of changeNamespaces(change)) {
       const keys = this.byScope.get(scopeKey(change.kind, namespace));
       if (!keys) continue;
@@ -340,8 +381,7 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       const execute = executeFn as Execute;
       const prefix = `${idOf(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
-        const atStart = generation();
-        if (atStart === null) return execute(executionArgs);
+        if (generation() === null) return execute(executionArgs);
         const skeleton = await execute({ ...executionArgs, document: plan.skeleton });
         if (!isPlainResult(skeleton) || !skeleton.data) return skeleton;
         const data: Record<string, unknown> = { ...skeleton.data };
@@ -364,18 +404,26 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
                 return kept.data;
               }
               const recorder = new ReadRecorder();
+              const flight = cache.takeOff(recorder);
+              let unchanged = false;
               const partContext = Object.create(context, { pipelines: { value: context.pipelinesThrough!((reader) => recorder.wrap(reader)) } }) as GraphQLContext;
-              const result = await execute({
-                ...executionArgs,
-                document: planned.part,
-                contextValue: partContext,
-                variableValues: { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
-              });
+              let result: unknown;
+              try {
+                result = await execute({
+                  ...executionArgs,
+                  document: planned.part,
+                  contextValue: partContext,
+                  variableValues: { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
+                });
+              } finally {
+                unchanged = cache.land(flight);
+              }
               if (!isPlainResult(result)) throw new Error('A pipeline part did not execute to one result.');
               const value = result.data ? (result.data[ONE_FIELD] ?? null) : null;
               texts[index] = JSON.stringify(value);
               if (result.errors?.length) for (const error of result.errors) errors.push(atItem(error, planned.key, index));
-              else if (generation() === atStart) cache.set(key, value, texts[index]!, recorder);
+              // A source read live meanwhile (generation null) keeps nothing.
+              else if (unchanged && generation() !== null) cache.set(key, value, texts[index]!, recorder);
               return value;
             }),
           );
