@@ -25,6 +25,7 @@ export default {
     // instrumentation cannot reach it; test/parse-pool.test.ts drives the built module.
     '!src/cluster/snapshot/parse-pool.ts',
     'src/server/query-cost.ts',
+    'src/server/pipeline-parts.ts',
     'src/server/hardening.ts',
     'src/config.ts',
     '!src/**/*.test.ts',

@@ -4,7 +4,7 @@
 // indexes); a part reused only while nothing it read changed; reads counted at the reader
 // interface per kind.
 import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSource } from '../src/cluster/create-source.js';
 import type { KubeObject } from '../src/cluster/kube-object.js';
@@ -235,6 +235,55 @@ describe('a part is executed again when something it read changes', () => {
     expect(source.total(RELEASE_KINDS)).toBeGreaterThan(before);
   });
 
+  /** A POST of one operation of a document, as a client that names it sends it. */
+  async function ask(app: ReturnType<typeof createApp>, query: string, operationName?: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    const response = await app.fetch('http://test.local/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, operationName, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) };
+  }
+
+  it('each operation of one document has its own parts', async () => {
+    const document = `query A { pipelines(approach: HYBRID) { name stages { name releases { name version } } } }
+      query B { pipelines(approach: HYBRID) { name stages { order name } } }`;
+    const app = createApp({ source, logger: createLogger('silent') });
+    const full = createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 });
+    for (const [n, operation] of (['B', 'A', 'B', 'A'] as const).entries()) {
+      // A change no part read between answers: the result cache cannot answer, the parts can.
+      demo.store.upsert('ConfigMap', unrelated(200 + n));
+      const before = source.total(RELEASE_KINDS);
+      const answer = await ask(app, document, operation);
+      expect(answer.errors).toBeUndefined();
+      // The second time each operation is asked, every part is reused: no release read again.
+      if (n >= 2) expect(source.total(RELEASE_KINDS)).toBe(before);
+      expect(answer).toEqual(await ask(full, document, operation));
+    }
+  });
+
+  it('each set of variables has its own parts', async () => {
+    const document = 'query($releases: Boolean!) { pipelines(approach: HYBRID) { name stages { name releases @include(if: $releases) { name } } } }';
+    const app = createApp({ source, logger: createLogger('silent') });
+    const full = createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 });
+    for (const releases of [true, false, true]) {
+      const answer = await ask(app, document, undefined, { releases });
+      expect(answer.errors).toBeUndefined();
+      expect(answer).toEqual(await ask(full, document, undefined, { releases }));
+    }
+  });
+
+  it('splices each list into its own place, whatever strings the answer holds', async () => {
+    // Short strings such as "1" in one list must not be taken for where the next list goes.
+    demo.store.upsert('HelmRelease', bumped('1'));
+    const document = '{ a: pipelines(approach: HYBRID) { name stages { releases { name version } } } b: pipelines(approach: HYBRID) { name } }';
+    const answer = await client.query(document);
+    expect(answer.errors).toBeUndefined();
+    expect(JSON.stringify(answer.data)).toContain('"version":"1"');
+    const whole = clientFor(createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 }));
+    expect(answer).toEqual(await whole.query(document));
+  });
+
   it('keeps no part with errors: each answer carries its own request id', async () => {
     // A Kustomization a stage refers to, gone: CRD parts end with a dangling-ref error.
     const query = '{ pipelines(approach: CRD) { name stages { name releases { name } } } }';
@@ -302,6 +351,48 @@ describe('planOf: which documents are answered per pipeline', () => {
     ['one response key twice', '{ pipelines { name } pipelines { id } }'],
   ])('not: %s', (_why, document) => {
     expect(plan(document)).toBeNull();
+  });
+
+  it('takes a name none of the operation’s variables has, however many are taken', () => {
+    const p = plan('query($partApproach: Approach, $partApproach2: Approach) { pipelines(approach: $partApproach) { name } x: pipelines(approach: $partApproach2) { id } }');
+    expect(p?.fields.map((f) => f.approachVar)).toEqual(['partApproach3', 'partApproach4']);
+  });
+
+  it('not: freshness anywhere under the list, however deep', () => {
+    expect(plan('{ pipelines { stages { name releases { name freshness { stale } } } } }')).toBeNull();
+    expect(plan('{ pipelines { stages { name releases { name } } } }')).not.toBeNull();
+  });
+
+  it('ends on fragments that spread each other (invalid, but planOf must not loop)', () => {
+    const p = plan('{ pipelines { ...F } } fragment F on Pipeline { name stages { ...G } } fragment G on Stage { name ...F }');
+    expect(p?.fields.map((f) => f.key)).toEqual(['pipelines']);
+  });
+
+  it('not: an operation the document does not hold, a subscription or a mutation listing pipelines', () => {
+    expect(plan('query A { pipelines { name } }', 'Missing')).toBeNull();
+    expect(plan('subscription { pipelines { name } }')).toBeNull();
+    expect(plan('mutation { pipelines { name } }')).toBeNull();
+  });
+
+  it('plans a document built by hand, without the optional lists a parser fills in', () => {
+    const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+    const document: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          selectionSet: {
+            kind: Kind.SELECTION_SET,
+            selections: [{ kind: Kind.FIELD, name: name('pipelines'), selectionSet: { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.FIELD, name: name('name') }] } }],
+          },
+        },
+      ],
+    };
+    const p = planOf(document, undefined);
+    const part = p?.fields[0]?.part.definitions[0] as OperationDefinitionNode | undefined;
+    expect(part?.variableDefinitions?.map((d) => d.variable.name.value)).toEqual(['partApproach', 'partName', 'partNamespace']);
+    expect(print(p!.skeleton)).toBe(print(parse('{ pipelines { approach namespace name } }')));
   });
 
   it('follows the operation asked for', () => {
@@ -399,5 +490,65 @@ describe('PartCache', () => {
     // A part over a quarter of the bound is not kept at all.
     cache.set('huge', 0, 'y'.repeat(500), recorderReading('HelmRelease', 'dev', {}));
     expect(cache.get('huge')).toBeUndefined();
+  });
+
+  it('keeps parts of exactly a quarter of the bound, four of them filling it exactly', () => {
+    // 5 × 498 + 2 × 5 = 2,500 bytes each: a quarter of 10,000.
+    const text = 'x'.repeat(498);
+    const cache = new PartCache(10_000);
+    for (const key of ['key-a', 'key-b', 'key-c', 'key-d']) cache.set(key, text, text, recorderReading('HelmRelease', 'dev', {}));
+    expect(cache.size).toBe(4);
+    expect(cache.bytes).toBe(10_000);
+    // The same key again replaces its part, it is not counted twice.
+    cache.set('key-a', text, text, recorderReading('HelmRelease', 'dev', {}));
+    expect(cache.size).toBe(4);
+    expect(cache.bytes).toBe(10_000);
+  });
+
+  it('counts hits and misses', () => {
+    const cache = new PartCache(1 << 20);
+    cache.set('a', 1, '1', recorderReading('HelmRelease', 'dev', {}));
+    cache.get('a');
+    cache.get('a');
+    cache.get('b');
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 1 });
+  });
+
+  it('keeps counting checked pairs while any part is still in flight', () => {
+    const cache = new PartCache(1 << 20);
+    const flights = Array.from({ length: 1000 }, (_, i) => cache.takeOff(recorderReading('HelmRelease', 'dev', { p: `pipeline-${i}` })));
+    for (let i = 0; i < 100; i++) cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', `n${i}`, { p: 'nobody' }) } });
+    // One part lands, 999 are still in flight: the count is not reset, the next change is over budget.
+    expect(cache.land(flights[0]!)).toBe(true);
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'one-more', { p: 'nobody' }) } });
+    expect(flights.slice(1).every((f) => f.spoiled)).toBe(true);
+  });
+
+  it('drops a part a change concerns through the object before it, in another namespace than after', () => {
+    const cache = new PartCache(1 << 20);
+    cache.set('dev', 1, '1', recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    cache.apply({
+      type: 'change',
+      change: { kind: 'HelmRelease', type: 'MODIFIED', object: object('HelmRelease', 'prod', 'moved', { p: 'a' }), previous: object('HelmRelease', 'dev', 'moved', { p: 'a' }) },
+    });
+    expect(cache.size).toBe(0);
+  });
+
+  // As the recorder's own rule has it, an object without a namespace answers a read in namespace ''.
+  it('drops a part that read in namespace "" when an object without a namespace changes', () => {
+    const cache = new PartCache(1 << 20);
+    const clusterScoped = (name: string, namespace?: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, namespace, resourceVersion: '1' } });
+    const reading = () => {
+      const recorder = new ReadRecorder();
+      void recorder.wrap({ list: async () => [] }).get!('Namespace', '', 'dev');
+      return recorder;
+    };
+    cache.set('after', 1, '1', reading());
+    cache.apply({ type: 'change', change: { kind: 'Namespace', type: 'ADDED', object: clusterScoped('dev') } });
+    expect(cache.get('after')).toBeUndefined();
+    // The object before the change had no namespace, the one after has (a store may hold both).
+    cache.set('before', 1, '1', reading());
+    cache.apply({ type: 'change', change: { kind: 'Namespace', type: 'MODIFIED', object: clusterScoped('dev', 'elsewhere'), previous: clusterScoped('dev') } });
+    expect(cache.get('before')).toBeUndefined();
   });
 });

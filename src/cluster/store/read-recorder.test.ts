@@ -32,4 +32,34 @@ describe('ReadRecorder', () => {
     expect(recorder.concerns({ kind: 'ConfigMap', type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'dev' } } })).toBe(false);
     expect([...recorder.kinds()].sort()).toEqual(['Deployment', 'HelmRelease']);
   });
+
+  it('lists each (kind, namespace) read once, a read over all namespaces apart from namespace ""', async () => {
+    const recorder = new ReadRecorder();
+    const reader = recorder.wrap({ list: async () => [] });
+    await reader.list('HelmRelease', null);
+    await reader.get!('HelmRelease', '', 'x');
+    await reader.listByLabels!('HelmRelease', 'dev', { [LABEL]: 'p' });
+    await reader.get!('HelmRelease', 'dev', 'y');
+    await reader.listByInventoryEntry!('Deployment', 'dev', 'dev_web_apps_Deployment');
+    expect(recorder.scopes()).toEqual([
+      { kind: 'HelmRelease', namespace: null },
+      { kind: 'HelmRelease', namespace: '' },
+      { kind: 'HelmRelease', namespace: 'dev' },
+      { kind: 'Deployment', namespace: 'dev' },
+    ]);
+  });
+
+  it('an inventory read is not concerned by an object without a status', async () => {
+    const recorder = new ReadRecorder();
+    await recorder.wrap({ list: async () => [] }).listByInventoryEntry!('Kustomization', 'dev', 'dev_web_apps_Deployment');
+    expect(recorder.concerns({ kind: 'Kustomization', type: 'ADDED', object: { apiVersion: 'v1', kind: 'Kustomization', metadata: { name: 'k', namespace: 'dev' } } })).toBe(false);
+  });
+
+  it('over a reader that can only list, a label read answers the objects holding every label asked for', async () => {
+    const recorder = new ReadRecorder();
+    const objects = [release('dev', 'both', { [LABEL]: 'p', team: 'a' }), release('dev', 'one', { [LABEL]: 'p' }), { ...release('dev', 'none'), metadata: { name: 'none', namespace: 'dev' } }];
+    const reader = recorder.wrap({ list: async () => objects });
+    const found = await reader.listByLabels!('HelmRelease', 'dev', { [LABEL]: 'p', team: 'a' });
+    expect(found.map((o) => o.metadata.name)).toEqual(['both']);
+  });
 });
