@@ -49,10 +49,13 @@ describe('ReadRecorder', () => {
     ]);
   });
 
-  it('an inventory read is not concerned by an object without a status', async () => {
+  it('an inventory read is not concerned by an object without a status, or without an inventory', async () => {
     const recorder = new ReadRecorder();
     await recorder.wrap({ list: async () => [] }).listByInventoryEntry!('Kustomization', 'dev', 'dev_web_apps_Deployment');
-    expect(recorder.concerns({ kind: 'Kustomization', type: 'ADDED', object: { apiVersion: 'v1', kind: 'Kustomization', metadata: { name: 'k', namespace: 'dev' } } })).toBe(false);
+    const kustomization = (status?: object): KubeObject => ({ apiVersion: 'v1', kind: 'Kustomization', metadata: { name: 'k', namespace: 'dev' }, status });
+    expect(recorder.concerns({ kind: 'Kustomization', type: 'ADDED', object: kustomization() })).toBe(false);
+    expect(recorder.concerns({ kind: 'Kustomization', type: 'ADDED', object: kustomization({ conditions: [] }) })).toBe(false);
+    expect(recorder.concerns({ kind: 'Kustomization', type: 'ADDED', object: kustomization({ inventory: { entries: [{ id: 'dev_web_apps_Deployment' }] } }) })).toBe(true);
   });
 
   it('over a reader that can only list, a label read answers the objects holding every label asked for', async () => {
