@@ -38,7 +38,7 @@ function counted(source: SnapshotSource): ClusterSource & { reads: Map<ResourceK
     });
   return {
     description: source.description,
-    readerFor: (scope) => count(source.readerFor(scope)),
+    readerFor: () => count(source.readerFor()),
     checkReady: () => source.checkReady(),
     subscribe: (listener) => source.subscribe(listener),
     generation: () => source.generation(),
@@ -169,11 +169,13 @@ describe('a part is executed again when something it read changes', () => {
     expect(names(await client.query(QUERY))).not.toContain('joined-later');
   });
 
-  it('keeps no part computed while the store changed under it', async () => {
-    // The change lands right after the part's read of the dev releases: the part holds the
-    // old version, and the change's event came before the part could be kept.
-    let armed = true;
-    const racing: ClusterSource = {
+  /**
+   * The demo source, with `change` applied once, right after a part's read of the dev
+   * releases has answered and before the part ends. `fired()` tells whether it ran.
+   */
+  function changingAfterDevRead(change: () => void): ClusterSource & { fired(): boolean } {
+    let fired = false;
+    return {
       ...source,
       readerFor: (scope) => {
         const reader = source.readerFor(scope);
@@ -182,45 +184,33 @@ describe('a part is executed again when something it read changes', () => {
           list: reader.list,
           listByLabels: async (kind, namespace, labels, options) => {
             const answer = await reader.listByLabels!(kind, namespace, labels, options);
-            if (armed && kind === 'HelmRelease' && namespace === 'dev') {
-              armed = false;
-              demo.store.upsert('HelmRelease', bumped('7.7.7'));
+            if (!fired && kind === 'HelmRelease' && namespace === 'dev') {
+              fired = true;
+              change();
             }
             return answer;
           },
         };
       },
+      fired: () => fired,
     };
+  }
+
+  it('keeps no part computed while the store changed under it', async () => {
+    // The part holds the old version, and the change's event came before the part could be kept.
+    const racing = changingAfterDevRead(() => demo.store.upsert('HelmRelease', bumped('7.7.7')));
     const racy = clientFor(createApp({ source: racing, logger: createLogger('silent') }));
     const first = await racy.query(QUERY);
-    expect(armed).toBe(false);
+    expect(racing.fired()).toBe(true);
     expect(devHelm(first)).not.toBe('7.7.7');
     expect(devHelm(await racy.query(QUERY))).toBe('7.7.7');
   });
 
   it('keeps a part when only something it had not read changed while it ran', async () => {
-    let armed = true;
-    const busy: ClusterSource = {
-      ...source,
-      readerFor: (scope) => {
-        const reader = source.readerFor(scope);
-        return {
-          ...reader,
-          list: reader.list,
-          listByLabels: async (kind, namespace, labels, options) => {
-            const answer = await reader.listByLabels!(kind, namespace, labels, options);
-            if (armed && kind === 'HelmRelease' && namespace === 'dev') {
-              armed = false;
-              demo.store.upsert('ConfigMap', unrelated(100));
-            }
-            return answer;
-          },
-        };
-      },
-    };
+    const busy = changingAfterDevRead(() => demo.store.upsert('ConfigMap', unrelated(100)));
     const client = clientFor(createApp({ source: busy, logger: createLogger('silent') }));
     const first = await client.query(QUERY);
-    expect(armed).toBe(false);
+    expect(busy.fired()).toBe(true);
     demo.store.upsert('ConfigMap', unrelated(101));
     const before = source.total(RELEASE_KINDS);
     expect(await client.query(QUERY)).toEqual(first);
