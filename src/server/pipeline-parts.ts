@@ -29,7 +29,13 @@ import { withEncoding } from './result-cache.js';
  * each pipeline's own selection is the part. A part is executed as `pipeline(...)` with the
  * same selection, recording what it read (ReadRecorder, as subscriptions do), and kept with
  * its JSON text until a store change concerns one of those reads. A change to one release
- * then costs one pipeline's part, not the whole answer.
+ * then costs one pipeline's part, not the whole answer. A root `pipeline(...)` field is one
+ * part of its own (the operation with only that field), so a dashboard asking for one
+ * pipeline again after a change elsewhere in the cluster gets the kept part.
+ *
+ * The root fields of an assembled answer are in the document's order. Inside an object the
+ * order is the executor's, which writes fields as they finish, in a part as in a full
+ * execution (so the two may order an object's keys differently; the data are the same).
  *
  * Only what is exact is reused:
  * - parts without errors (errors carry their request's id, and some depend on time);
@@ -43,11 +49,12 @@ import { withEncoding } from './result-cache.js';
  *   result cache still serves their repeats within a decision's life);
  * - a feed going stale or recovering drops every part, as does a source read live
  *   (generation null).
- * Anything else (a root fragment spread, a directive on `pipelines`, the same response key
- * twice, a mutation or subscription) is executed as before.
+ * A `pipelines` or `pipeline` field with a directive or reading `freshness` is executed with
+ * the rest of the operation, as before; a document with a root fragment spread or the same
+ * response key twice, a mutation or a subscription is executed as before altogether.
  */
 
-/** The root field answered part by part, and the field that answers one of its items. */
+/** The root fields answered part by part; a listed pipeline's part is a `pipeline` field. */
 const LIST_FIELD = 'pipelines';
 const ONE_FIELD = 'pipeline';
 /** The fields that identify a listed pipeline: the arguments of `pipeline(...)`. */
@@ -65,10 +72,26 @@ interface PlannedField {
   namespaceVar: string;
 }
 
+/** A root `pipeline(...)` field answered as one part. */
+interface PlannedOne {
+  /** Its response key (alias or name). */
+  key: string;
+  /** The operation with only this field (the same arguments, alias and selection). */
+  part: DocumentNode;
+}
+
 interface Plan {
-  /** The document with each planned field's selection cut to the identifying fields. */
-  skeleton: DocumentNode;
+  /**
+   * The document without the planned `pipeline` fields and with each planned `pipelines`
+   * field's selection cut to the identifying fields; null when nothing else is left.
+   */
+  skeleton: DocumentNode | null;
+  /** The planned `pipelines` fields. */
   fields: PlannedField[];
+  /** The planned `pipeline` fields. */
+  ones: PlannedOne[];
+  /** Every root response key, in the order the answer lists them. */
+  keys: string[];
 }
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
@@ -275,18 +298,21 @@ export function planOf(document: DocumentNode, operationName: string | null | un
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const keys = new Set<string>();
   const listed: FieldNode[] = [];
+  const single: FieldNode[] = [];
   for (const selection of operation.selectionSet.selections) {
     // A root fragment may hold `pipelines` too, and merging it with a planned field is the executor's business.
     if (selection.kind !== Kind.FIELD) return null;
     const key = selection.alias?.value ?? selection.name.value;
     if (keys.has(key)) return null;
     keys.add(key);
-    if (selection.name.value !== LIST_FIELD) continue;
-    if (selection.directives?.length || !selection.selectionSet) return null;
-    if (selects(selection.selectionSet, fragments, TIME_DEPENDENT_FIELD)) return null;
-    listed.push(selection);
+    const name = selection.name.value;
+    if (name !== LIST_FIELD && name !== ONE_FIELD) continue;
+    // Anything else is executed with the rest of the operation, as before.
+    if (selection.directives?.length || !selection.selectionSet) continue;
+    if (selects(selection.selectionSet, fragments, TIME_DEPENDENT_FIELD)) continue;
+    (name === LIST_FIELD ? listed : single).push(selection);
   }
-  if (listed.length === 0) return null;
+  if (listed.length === 0 && single.length === 0) return null;
   const taken = new Set((operation.variableDefinitions ?? []).map((d) => d.variable.name.value));
   const otherDefinitions = document.definitions.filter((d) => d !== operation);
   const fields = listed.map((list): PlannedField => {
@@ -325,16 +351,15 @@ export function planOf(document: DocumentNode, operationName: string | null | un
       namespaceVar,
     };
   });
-  const skeletonOperation: OperationDefinitionNode = {
-    ...operation,
-    selectionSet: {
-      ...operation.selectionSet,
-      selections: operation.selectionSet.selections.map((s) =>
-        listed.includes(s as FieldNode) ? { ...(s as FieldNode), selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } } : s,
-      ),
-    },
-  };
-  return { skeleton: { kind: Kind.DOCUMENT, definitions: document.definitions.map((d) => (d === operation ? skeletonOperation : d)) }, fields };
+  const only = (selections: readonly FieldNode[]): DocumentNode => ({
+    kind: Kind.DOCUMENT,
+    definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { ...operation.selectionSet, selections } } : d)),
+  });
+  const ones = single.map((one): PlannedOne => ({ key: one.alias?.value ?? one.name.value, part: only([one]) }));
+  const rest = (operation.selectionSet.selections as readonly FieldNode[])
+    .filter((s) => !single.includes(s))
+    .map((s): FieldNode => (listed.includes(s) ? { ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } } : s));
+  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys] };
 }
 
 // ---- execution ----
@@ -357,7 +382,7 @@ function atItem(error: GraphQLError, key: string, index: number): GraphQLError {
 const isPlainResult = (value: unknown): value is ExecutionResult => typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
 
 /**
- * Answers planned `pipelines` fields part by part (see the top of this file). `generation` is
+ * Answers planned `pipelines` and `pipeline` fields part by part (see the top of this file). `generation` is
  * the store's; the cache must already be fed the store's events.
  */
 export function usePipelineParts(cache: PartCache, generation: () => number | null): Plugin<GraphQLContext> {
@@ -393,80 +418,100 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(args.variableValues ?? null)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
-        const skeleton = await execute({ ...executionArgs, document: plan.skeleton });
-        if (!isPlainResult(skeleton) || !skeleton.data) return skeleton;
-        const data: Record<string, unknown> = { ...skeleton.data };
+        /** One part: kept, or executed with its reads recorded (and kept when exact). */
+        const part = async (key: string, document: DocumentNode, variableValues: ExecutionArgs['variableValues'], field: string) => {
+          const kept = cache.get(key);
+          if (kept) return { value: kept.data, text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
+          const recorder = new ReadRecorder();
+          const flight = cache.takeOff(recorder);
+          let unchanged = false;
+          const partContext = Object.create(context, { pipelines: { value: context.pipelinesThrough!((reader) => recorder.wrap(reader)) } }) as GraphQLContext;
+          let result: unknown;
+          try {
+            result = await execute({ ...executionArgs, document, contextValue: partContext, variableValues });
+          } finally {
+            unchanged = cache.land(flight);
+          }
+          if (!isPlainResult(result)) throw new Error('A pipeline part did not execute to one result.');
+          const value = result.data ? (result.data[field] ?? null) : null;
+          const text = JSON.stringify(value);
+          const errors = result.errors ?? [];
+          // A source read live meanwhile (generation null) keeps nothing.
+          if (!errors.length && unchanged && generation() !== null) cache.set(key, value, text, recorder);
+          // No data at all: the request failed before execution (a variable of the wrong type).
+          return { value, text, errors, executed: result.data !== undefined };
+        };
+        const skeleton = plan.skeleton ? await execute({ ...executionArgs, document: plan.skeleton }) : { data: {} };
+        if (!isPlainResult(skeleton)) return skeleton;
+        // A non-null root field failed: the whole answer is null, with every field's errors, as a full execution gives them.
+        if (!skeleton.data) return plan.ones.length ? execute(executionArgs) : skeleton;
+        const values = new Map<string, unknown>();
+        const texts = new Map<string, string>();
         const errors: GraphQLError[] = [...(skeleton.errors ?? [])];
-        const spliced = new Map<string, string[]>();
-        for (const planned of plan.fields) {
-          const items = data[planned.key] as (Identified | null)[] | null | undefined;
-          if (!Array.isArray(items)) continue;
-          const texts: string[] = new Array(items.length);
-          const values: unknown[] = await Promise.all(
+        let failedBeforeExecution = false;
+        const ones = plan.ones.map(async (one) => {
+          const answer = await part(`${prefix}\n${one.key}`, one.part, executionArgs.variableValues, one.key);
+          failedBeforeExecution ||= !answer.executed;
+          values.set(one.key, answer.value);
+          texts.set(one.key, answer.text);
+          errors.push(...answer.errors);
+        });
+        const lists = plan.fields.map(async (planned) => {
+          const items = skeleton.data![planned.key] as (Identified | null)[] | null | undefined;
+          if (!Array.isArray(items)) return;
+          const itemTexts: string[] = new Array(items.length);
+          const itemValues = await Promise.all(
             items.map(async (item, index) => {
               if (item === null) {
-                texts[index] = 'null';
+                itemTexts[index] = 'null';
                 return null;
               }
-              const key = `${prefix}\n${planned.key}\n${item.approach}\n${item.namespace}\n${item.name}`;
-              const kept = cache.get(key);
-              if (kept) {
-                texts[index] = kept.json;
-                return kept.data;
-              }
-              const recorder = new ReadRecorder();
-              const flight = cache.takeOff(recorder);
-              let unchanged = false;
-              const partContext = Object.create(context, { pipelines: { value: context.pipelinesThrough!((reader) => recorder.wrap(reader)) } }) as GraphQLContext;
-              let result: unknown;
-              try {
-                result = await execute({
-                  ...executionArgs,
-                  document: planned.part,
-                  contextValue: partContext,
-                  variableValues: { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
-                });
-              } finally {
-                unchanged = cache.land(flight);
-              }
-              if (!isPlainResult(result)) throw new Error('A pipeline part did not execute to one result.');
-              const value = result.data ? (result.data[ONE_FIELD] ?? null) : null;
-              texts[index] = JSON.stringify(value);
-              if (result.errors?.length) for (const error of result.errors) errors.push(atItem(error, planned.key, index));
-              // A source read live meanwhile (generation null) keeps nothing.
-              else if (unchanged && generation() !== null) cache.set(key, value, texts[index]!, recorder);
-              return value;
+              const answer = await part(
+                `${prefix}\n${planned.key}\n${item.approach}\n${item.namespace}\n${item.name}`,
+                planned.part,
+                { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
+                ONE_FIELD,
+              );
+              itemTexts[index] = answer.text;
+              for (const error of answer.errors) errors.push(atItem(error, planned.key, index));
+              return answer.value;
             }),
           );
-          data[planned.key] = values;
-          spliced.set(planned.key, texts);
-        }
-        const result: ExecutionResult = errors.length ? { errors, data } : { data };
-        if (errors.length) return result;
-        return withEncoding(result, encode(data, spliced));
+          values.set(planned.key, itemValues);
+          texts.set(planned.key, `[${itemTexts.join(',')}]`);
+        });
+        await Promise.all([...ones, ...lists]);
+        // Without a skeleton nothing checked the variables first: the request's own errors, as a full execution gives them.
+        if (failedBeforeExecution) return execute(executionArgs);
+        // The answer lists its fields in the order the operation asks for them.
+        const data: Record<string, unknown> = {};
+        for (const key of plan.keys) data[key] = values.has(key) ? values.get(key) : skeleton.data[key];
+        if (errors.length) return { errors, data } satisfies ExecutionResult;
+        return withEncoding({ data }, encode(data, texts));
       }) as typeof executeFn);
     },
   };
 }
 
 /**
- * The answer's JSON from the kept texts of its parts: `{"data":{...}}` with each planned list
- * written as the join of its items' texts, so unchanged parts are not encoded again.
+ * The answer's JSON from the kept texts of its parts: `{"data":{...}}` with each planned field
+ * written as its part's text (a list as the join of its items' texts), so unchanged parts are
+ * not encoded again.
  */
 // Stryker disable next-line BlockStatement: equivalent, withEncoding given no text encodes the same data with JSON.stringify; only the work of encoding kept parts again differs
-function encode(data: Record<string, unknown>, spliced: ReadonlyMap<string, string[]>): string {
+function encode(data: Record<string, unknown>, spliced: ReadonlyMap<string, string>): string {
   // Placeholders no answer can hold: a fresh random token per answer.
   const token = `\u0000part-${randomUUID()}-`;
   const placeholders = new Map<string, string>();
   const withPlaceholders: Record<string, unknown> = {};
   let i = 0;
   for (const [key, value] of Object.entries(data)) {
-    const texts = spliced.get(key);
-    // Stryker disable next-line ConditionalExpression: equivalent, the lists are then encoded from their values, to the same text the kept texts join to; only the work differs
-    if (texts) {
-      // Stryker disable next-line UpdateOperator: equivalent, counting down also gives each list its own placeholder
+    const text = spliced.get(key);
+    // Stryker disable next-line ConditionalExpression: equivalent, the fields are then encoded from their values, to the same text their parts' texts make; only the work differs
+    if (text !== undefined) {
+      // Stryker disable next-line UpdateOperator: equivalent, counting down also gives each field its own placeholder
       const placeholder = `${token}${i++}`;
-      placeholders.set(JSON.stringify(placeholder), `[${texts.join(',')}]`);
+      placeholders.set(JSON.stringify(placeholder), text);
       withPlaceholders[key] = placeholder;
     } else withPlaceholders[key] = value;
   }
