@@ -92,6 +92,8 @@ interface Plan {
   ones: PlannedOne[];
   /** Every root response key, in the order the answer lists them. */
   keys: string[];
+  /** The variables the operation declares: only they can change an answer. */
+  variables: string[];
 }
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
@@ -102,33 +104,34 @@ interface Part {
   bytes: number;
 }
 
-/** Estimated bytes of a kept part: its JSON text and the objects parsed from it (see result-cache.ts). */
-const estimateBytes = (json: string, key: string): number => 5 * json.length + 2 * key.length;
-
 /**
- * Kept parts, bounded by estimated bytes (least recently used dropped first), each dropped
- * as soon as a store change concerns something it read. Parts are found for a change through
- * the (kind, namespace) of their reads, so a change costs the parts that read its namespace,
- * not all of them.
+ * Estimated bytes of a kept part: its JSON text and the objects parsed from it (see
+ * result-cache.ts), its key, and the reads it keeps to be checked against changes (a read
+ * record, its labels and its place in the recorder's lists: about 200 bytes, measured).
  */
+const BYTES_PER_READ = 200;
+const estimateBytes = (json: string, key: string, reads: number): number => 5 * json.length + 2 * key.length + BYTES_PER_READ * reads;
+
 /** A part being executed: spoiled when a change concerns something it has read so far. */
 export interface Flight {
   readonly recorder: ReadRecorder;
   spoiled: boolean;
+  /** The scope keys it has read in so far (see PartCache.flightsByScope). */
+  readonly scopes: Set<string>;
 }
 
 /**
- * How many (change, part in flight) pairs are checked one by one before every part in flight
- * is simply spoiled: a relist of 100,000 objects during a `pipelines` over 1,000 pipelines
- * would otherwise check 10^8 pairs on the event loop.
+ * Kept parts, bounded by estimated bytes (least recently used dropped first), each dropped
+ * as soon as a store change concerns something it read. Parts, and parts still executing,
+ * are found for a change through the (kind, namespace) of their reads, so a change costs the
+ * parts that read its namespace, not all of them: a relist of 100,000 objects while 1,000
+ * parts execute checks each object against the few parts that read its namespace.
  */
-const FLIGHT_CHECK_BUDGET = 100_000;
-
 export class PartCache {
   private readonly parts = new Map<string, Part>();
   private readonly flights = new Set<Flight>();
-  /** Pairs checked since no part was in flight (see FLIGHT_CHECK_BUDGET). */
-  private flightChecks = 0;
+  /** Scope key → the parts in flight that have read there. */
+  private readonly flightsByScope = new Map<string, Set<Flight>>();
   /** "kind\0namespace" (namespace "*" for a read over all namespaces) → keys of parts that read there. */
   private readonly byScope = new Map<string, Set<string>>();
   private held = 0;
@@ -159,7 +162,7 @@ export class PartCache {
   }
 
   set(key: string, data: unknown, json: string, recorder: ReadRecorder): void {
-    const bytes = estimateBytes(json, key);
+    const bytes = estimateBytes(json, key, recorder.size);
     if (bytes > this.maxBytes / 4) return;
     this.drop(key);
     this.parts.set(key, { data, json, recorder, bytes });
@@ -182,15 +185,30 @@ export class PartCache {
    * are kept even while unrelated objects change all the time.
    */
   takeOff(recorder: ReadRecorder): Flight {
-    const flight = { recorder, spoiled: false };
+    const flight: Flight = { recorder, spoiled: false, scopes: new Set() };
     this.flights.add(flight);
+    const readIn = (kind: string, namespace: string | null) => {
+      const scope = scopeKey(kind, namespace);
+      if (flight.scopes.has(scope)) return;
+      flight.scopes.add(scope);
+      let flying = this.flightsByScope.get(scope);
+      if (!flying) this.flightsByScope.set(scope, (flying = new Set()));
+      flying.add(flight);
+    };
+    for (const read of recorder.scopes()) readIn(read.kind, read.namespace);
+    recorder.onRead = readIn;
     return flight;
   }
 
   /** The part ended; true when nothing it read changed meanwhile (it may be kept). */
   land(flight: Flight): boolean {
     this.flights.delete(flight);
-    if (this.flights.size === 0) this.flightChecks = 0;
+    flight.recorder.onRead = undefined;
+    for (const scope of flight.scopes) {
+      const flying = this.flightsByScope.get(scope);
+      flying?.delete(flight);
+      if (flying?.size === 0) this.flightsByScope.delete(scope);
+    }
     return !flight.spoiled;
   }
 
@@ -203,9 +221,10 @@ export class PartCache {
       return;
     }
     const change = event.change;
-    this.flightChecks += this.flights.size;
-    for (const flight of this.flights) {
-      if (this.flightChecks > FLIGHT_CHECK_BUDGET || flight.recorder.concerns(change)) flight.spoiled = true;
+    for (const namespace of changeNamespaces(change)) {
+      for (const flight of this.flightsByScope.get(scopeKey(change.kind, namespace)) ?? []) {
+        if (!flight.spoiled && flight.recorder.concerns(change)) flight.spoiled = true;
+      }
     }
     for (const namespace of changeNamespaces(change)) {
       const keys = this.byScope.get(scopeKey(change.kind, namespace));
@@ -359,7 +378,8 @@ export function planOf(document: DocumentNode, operationName: string | null | un
   const rest = (operation.selectionSet.selections as readonly FieldNode[])
     .filter((s) => !single.includes(s))
     .map((s): FieldNode => (listed.includes(s) ? { ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } } : s));
-  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys] };
+  const variables = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
+  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys], variables };
 }
 
 // ---- execution ----
@@ -415,7 +435,11 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       const execute = executeFn as Execute;
       // Stryker disable next-line StringLiteral: equivalent, any key no operation name can be (a name is never empty, never holds spaces) keeps the anonymous operation apart
       const operationKey = args.operationName ?? '';
-      const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(args.variableValues ?? null)}`;
+      // Keyed by the declared variables only: variables the operation does not declare change
+      // nothing, and must not mint a new set of parts each (a client sending {"n":1}, {"n":2}…).
+      const given = args.variableValues ?? {};
+      const declared = Object.fromEntries(plan.variables.filter((name) => Object.hasOwn(given, name)).map((name) => [name, given[name]]));
+      const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(declared)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
         /** One part: kept, or executed with its reads recorded (and kept when exact). */
@@ -423,21 +447,25 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const kept = cache.get(key);
           if (kept) return { value: kept.data, text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
           const recorder = new ReadRecorder();
-          const flight = cache.takeOff(recorder);
+          const service = context.pipelinesThrough!((reader) => recorder.wrap(reader));
+          const partContext = Object.create(context, { pipelines: { value: service } }) as GraphQLContext;
           let unchanged = false;
-          const partContext = Object.create(context, { pipelines: { value: context.pipelinesThrough!((reader) => recorder.wrap(reader)) } }) as GraphQLContext;
           let result: unknown;
+          const flight = cache.takeOff(recorder);
           try {
             result = await execute({ ...executionArgs, document, contextValue: partContext, variableValues });
           } finally {
             unchanged = cache.land(flight);
           }
+          // A read that failed, or the deadline or the client gone while it ran, may have become
+          // data without an error (a health of UNKNOWN, "could not be read"): not exact, not kept.
+          const exact = unchanged && !recorder.failed && !service.loaders.expired;
           if (!isPlainResult(result)) throw new Error('A pipeline part did not execute to one result.');
           const value = result.data ? (result.data[field] ?? null) : null;
           const text = JSON.stringify(value);
           const errors = result.errors ?? [];
           // A source read live meanwhile (generation null) keeps nothing.
-          if (!errors.length && unchanged && generation() !== null) cache.set(key, value, text, recorder);
+          if (!errors.length && exact && generation() !== null) cache.set(key, value, text, recorder);
           // No data at all: the request failed before execution (a variable of the wrong type).
           return { value, text, errors, executed: result.data !== undefined };
         };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/cluster/kube-object.js';
+import type { ClusterSource } from '../../src/cluster/reader.js';
 import { apiRequest } from './harness/api-request.js';
 import { useSharedCluster } from './harness/shared-cluster.js';
 import { loadSnapshot } from '../../src/cluster/snapshot/load-snapshot.js';
@@ -127,25 +128,52 @@ describe('live updates from the API server', () => {
 });
 
 describe('pipelines answered per pipeline, on the API server', () => {
-  it('holds a change made through the API server, as a full execution does, without a request to it', async () => {
+  it('holds a change made through the API server, as a full execution does, reuses the other parts, and sends no request to it', async () => {
     const query = '{ pipelines { approach name stages { name releases { name ready version } } } }';
+    // Release reads counted at the reader interface, below the service's own app.
+    let releaseReads = 0;
+    const counting: ClusterSource = {
+      description: kube.source.description,
+      checkReady: () => kube.source.checkReady(),
+      subscribe: (listener) => kube.source.subscribe(listener),
+      generation: () => kube.source.generation(),
+      readerFor: () =>
+        new Proxy(kube.source.readerFor(), {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if (typeof value !== 'function' || property === 'freshness') return value;
+            return (kind: string, ...rest: unknown[]) => {
+              if (kind === 'HelmRelease' || kind === 'Kustomization') releaseReads++;
+              return value.call(target, kind, ...rest);
+            };
+          },
+        }),
+    };
+    const parts = clientFor(createApp({ source: counting, logger: createLogger('silent') }));
     // --result-cache-mb 0: every answer executed in full, over the same store.
     const whole = clientFor(createApp({ source: kube.source, logger: createLogger('silent'), resultCacheBytes: 0 }));
     const versionIn = (response: GraphQLResponse) =>
       response.data!.pipelines.find((p: any) => p.approach === 'HYBRID').stages[0].releases.find((r: any) => r.name === 'podinfo-pipeline-helm').version;
-    const first = await kube.client.query(query);
+    const first = await parts.query(query);
     expect(first.errors).toBeUndefined();
     expect(first).toEqual(await whole.query(query));
+    const requestsBefore = kube.requests.length;
     try {
       const status = structuredClone((await demoHelmRelease()).status) as { history: { chartVersion: string }[] };
       status.history[0]!.chartVersion = '8.8.8';
       await must(['patch', 'helmrelease.v2.helm.toolkit.fluxcd.io', 'podinfo-pipeline-helm', '-n', 'dev', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
-      const after = await until(() => kube.client.query(query), (r) => versionIn(r) === '8.8.8', 'the patched version in a pipelines answer', 5_000);
-      const requestsBefore = kube.requests.length;
-      expect(await kube.client.query(query)).toEqual(after);
+      const after = await until(() => parts.query(query), (r) => versionIn(r) === '8.8.8', 'the patched version in a pipelines answer', 5_000);
       expect(after).toEqual(await whole.query(query));
-      expect(kube.requests.slice(requestsBefore).filter((r) => !r.includes('watch=true'))).toEqual([]);
+      // A change no pipeline reads, through the API server: the next answer reuses every part.
+      await admin('/api/v1/namespaces/default/configmaps', 'POST', { ...configMap('parts-elsewhere', 'v1'), metadata: { name: 'parts-elsewhere', namespace: 'default' } });
+      await until(() => kube.source.store.get('ConfigMap', 'default', 'parts-elsewhere'), (o) => o !== undefined, 'the ConfigMap in the store');
+      const readsBefore = releaseReads;
+      expect(await parts.query(query)).toEqual(after);
+      expect(releaseReads).toBe(readsBefore);
+      // None of it sent a request to the API server beyond the watches.
+      expect(kube.requests.slice(requestsBefore).filter((r) => !r.includes('watch=true') && !r.startsWith('PATCH') && !r.startsWith('POST'))).toEqual([]);
     } finally {
+      await admin('/api/v1/namespaces/default/configmaps/parts-elsewhere', 'DELETE');
       await loadDemoStatusBack();
     }
   });
