@@ -257,7 +257,16 @@ export function createApp({
     let requestLogger: Logger | undefined;
     let live: LiveContext | undefined;
     // Aborts in-flight Kubernetes calls when the deadline passes or the client goes away.
-    const signalOf = () => (signal ??= AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]));
+    // The request's deadline as a time too: every service of the request (its own, and each
+    // per-pipeline part's) refuses reads after this one instant, however late it was made.
+    let deadlineAt = 0;
+    const signalOf = () => {
+      if (!signal) {
+        deadlineAt = Date.now() + limits.queryTimeoutMs;
+        signal = AbortSignal.any([request.signal, deadlineFor(request, limits.queryTimeoutMs)]);
+      }
+      return signal;
+    };
     const scope: RequestScope = {
       requestId,
       identity: identityOf(request),
@@ -269,18 +278,18 @@ export function createApp({
     // policy that fails to give one fails the request before execution, as it always did.
     const reader = readerFor(scope, onDecision);
     // Per-request loaders over a reader of the scope; subscriptions build new ones per event.
-    const service = (deadline: AbortSignal, over: ClusterReader) => new PipelineService(new ClusterLoaders(over, deadline, Date.now() + limits.queryTimeoutMs));
+    const service = (deadline: AbortSignal, over: ClusterReader, until: number) => new PipelineService(new ClusterLoaders(over, deadline, until));
     const context = target as GraphQLContext;
     context.resultValidUntil = () => validUntil;
     context.requestId = requestId;
     context.scope = scope;
     context.readerFor = readerFor;
-    context.pipelinesThrough = (wrap) => service(signalOf(), wrap(reader));
+    context.pipelinesThrough = (wrap) => service(signalOf(), wrap(reader), deadlineAt);
     context.stillAuthenticated = (minRemainingMs?: number) => stillAuthenticated(request, minRemainingMs);
     // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
     Object.defineProperties(context, {
       logger: { enumerable: true, configurable: true, get: () => (requestLogger ??= logger.child({ requestId })) },
-      pipelines: { enumerable: true, configurable: true, get: () => (pipelines ??= service(signalOf(), reader)) },
+      pipelines: { enumerable: true, configurable: true, get: () => (pipelines ??= service(signalOf(), reader, deadlineAt)) },
       live: {
         enumerable: true,
         configurable: true,
@@ -288,7 +297,7 @@ export function createApp({
           (live ??= {
             freshPipelines: (wrap) => {
               const deadline = AbortSignal.any([request.signal, AbortSignal.timeout(limits.queryTimeoutMs)]);
-              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision, recheckMs)));
+              return service(deadline, wrap(readerFor({ requestId, identity: scope.identity, signal: deadline }, onDecision, recheckMs)), Date.now() + limits.queryTimeoutMs);
             },
             subscribe: source.subscribe?.bind(source),
             acquire,
