@@ -588,6 +588,24 @@ describe('PartCache', () => {
     expect(flights[30]!.spoiled).toBe(false);
   });
 
+  it('still checks a part in flight after another that read in the same namespace lands', () => {
+    const cache = new PartCache(1 << 20);
+    const first = cache.takeOff(recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    const second = cache.takeOff(recorderReading('HelmRelease', 'dev', { p: 'b' }));
+    expect(cache.land(first)).toBe(true);
+    cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'x', { p: 'b' }) } });
+    expect(cache.land(second)).toBe(false);
+  });
+
+  it('estimates a part at 200 bytes for each read it keeps', () => {
+    const cache = new PartCache(1 << 20);
+    const recorder = recorderReading('HelmRelease', 'dev', { p: 'a' });
+    void recorder.wrap({ list: async () => [] }).listByLabels!('Deployment', 'dev', { p: 'a' });
+    cache.set('k', 1, '1', recorder);
+    // 5 × 1 + 2 × 1 + 200 × 2
+    expect(cache.bytes).toBe(407);
+  });
+
   it('drops everything when a feed changes health', () => {
     const cache = new PartCache(1 << 20);
     cache.set('a', 1, '1', recorderReading('HelmRelease', 'dev', {}));

