@@ -358,7 +358,7 @@ describe('a part is executed again when something it read changes', () => {
 
   it('each operation of one document has its own parts', async () => {
     const document = `query A { pipelines(approach: HYBRID) { name stages { name releases { name version } } } }
-      query B { pipelines(approach: HYBRID) { name stages { order name } } }`;
+      query B { pipelines(approach: HYBRID) { name stages { order name releases { name } } } }`;
     const app = createApp({ source, logger: createLogger('silent') });
     const full = createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 });
     for (const [n, operation] of (['B', 'A', 'B', 'A'] as const).entries()) {
