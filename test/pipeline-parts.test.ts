@@ -308,6 +308,8 @@ describe('a part is executed again when something it read changes', () => {
     const hurt = await client.query(HEALTH);
     expect(hurt.errors).toBeUndefined();
     expect(JSON.stringify(hurt.data)).toContain('UNKNOWN');
+    // Nothing changed: neither the whole answer nor the part was kept.
+    expect(await client.query(HEALTH)).toEqual(healthy);
     // The store moved on elsewhere; the reads are fine again: the answer is the healthy one.
     demo.store.upsert('ConfigMap', unrelated(401));
     expect(await client.query(HEALTH)).toEqual(healthy);

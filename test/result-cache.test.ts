@@ -121,6 +121,34 @@ describe('query result cache (anonymous)', () => {
     expect(await count()).toBe(before + 1);
   });
 
+  it('does not keep an answer with a failed read behind it, though the failure became data (UNKNOWN), not an error', async () => {
+    let failNext = true;
+    const flaky: ClusterSource = {
+      ...source,
+      readerFor: (scope) =>
+        new Proxy(source.readerFor(scope), {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if (typeof value !== 'function' || property === 'freshness') return value;
+            return (kind: string, ...rest: unknown[]) => {
+              if (failNext && kind === 'Deployment') {
+                failNext = false;
+                return Promise.reject(new Error('the API server went away for a moment'));
+              }
+              return value.call(target, kind, ...rest);
+            };
+          },
+        }),
+    };
+    const health = '{ pipeline(approach: HYBRID, name: "example-pipeline") { health stages { name health } } }';
+    const client = clientFor(createApp({ source: flaky, logger: createLogger('silent') }));
+    const hurt = await client.query(health);
+    expect(hurt.errors).toBeUndefined();
+    expect(hurt.data!.pipeline.health).toBe('UNKNOWN');
+    // Nothing changed in the store: a kept answer would be served again.
+    expect((await client.query(health)).data!.pipeline.health).toBe('HEALTHY');
+  });
+
   it('does not keep answers with errors: each carries its own request id', async () => {
     // The missing pipeline's error comes after a read, so executing again shows as reads (the
     // other field's part is kept across answers: src/server/pipeline-parts.ts).

@@ -16,6 +16,12 @@ const ALL_NAMESPACES = '';
 export class ClusterLoaders {
   private readonly loaders: Map<ResourceKind, DataLoader<string, KubeObject[]>>;
   private readonly memo = new Map<string, Promise<unknown>>();
+  /**
+   * Whether a read failed or was refused (deadline, client gone). Some answers turn a failed
+   * read into data without an error (a health of UNKNOWN, "could not be read"), so an answer
+   * read through loaders that failed is not to be kept and served again.
+   */
+  failed = false;
 
   constructor(
     private readonly reader: ClusterReader,
@@ -34,6 +40,7 @@ export class ClusterLoaders {
     try {
       this.checkDeadline(`Reading ${kind} objects`, kind);
     } catch (error) {
+      this.failed = true;
       return Promise.reject(error);
     }
     return this.loaders.get(kind)!.load(namespace ?? ALL_NAMESPACES);
@@ -122,6 +129,7 @@ export class ClusterLoaders {
   }
 
   private asError(reason: unknown, kind: ResourceKind): Error {
+    this.failed = true;
     if (this.signal?.aborted && !(reason instanceof PipelineApiError)) {
       return new PipelineApiError('DEADLINE_EXCEEDED', `Reading ${kind} objects was cancelled: the query's deadline passed or its client went away.`, { kind }, { cause: reason });
     }

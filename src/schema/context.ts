@@ -57,4 +57,9 @@ export interface GraphQLContext {
    * access decisions it relied on (Infinity when callers are not authorized one by one).
    */
   resultValidUntil?(): number;
+  /**
+   * Whether a read of this request failed or was refused (deadline, client gone): its answer
+   * may hold that as data without an error (a health of UNKNOWN) and is not to be kept.
+   */
+  readFailed?(): boolean;
 }

@@ -278,9 +278,17 @@ export function createApp({
     // policy that fails to give one fails the request before execution, as it always did.
     const reader = readerFor(scope, onDecision);
     // Per-request loaders over a reader of the scope; subscriptions build new ones per event.
-    const service = (deadline: AbortSignal, over: ClusterReader, until: number) => new PipelineService(new ClusterLoaders(over, deadline, until));
+    // Every service the request builds (its own, each per-pipeline part's), so the answer can
+    // tell whether any of its reads failed.
+    const services: PipelineService[] = [];
+    const service = (deadline: AbortSignal, over: ClusterReader, until: number) => {
+      const made = new PipelineService(new ClusterLoaders(over, deadline, until));
+      services.push(made);
+      return made;
+    };
     const context = target as GraphQLContext;
     context.resultValidUntil = () => validUntil;
+    context.readFailed = () => services.some((made) => made.loaders.failed);
     context.requestId = requestId;
     context.scope = scope;
     context.readerFor = readerFor;

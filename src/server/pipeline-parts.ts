@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { SourceEvent, StoreChange } from '../cluster/reader.js';
 import { ReadRecorder } from '../cluster/store/read-recorder.js';
 import type { GraphQLContext } from '../schema/context.js';
-import { withEncoding } from './result-cache.js';
+import { documentId, withEncoding } from './result-cache.js';
 
 /**
  * Per-pipeline parts of `pipelines` answers, reused across store changes.
@@ -225,14 +225,11 @@ export class PartCache {
     }
     const change = event.change;
     for (const namespace of changeNamespaces(change)) {
-      for (const flight of this.flightsByScope.get(scopeKey(change.kind, namespace)) ?? []) {
+      const scope = scopeKey(change.kind, namespace);
+      for (const flight of this.flightsByScope.get(scope) ?? []) {
         if (!flight.spoiled && flight.recorder.concerns(change)) flight.spoiled = true;
       }
-    }
-    for (const namespace of changeNamespaces(change)) {
-      const keys = this.byScope.get(scopeKey(change.kind, namespace));
-      if (!keys) continue;
-      for (const key of [...keys]) {
+      for (const key of [...(this.byScope.get(scope) ?? [])]) {
         const part = this.parts.get(key);
         if (part && part.recorder.concerns(change)) this.drop(key);
       }
@@ -410,8 +407,6 @@ const isPlainResult = (value: unknown): value is ExecutionResult => typeof value
  */
 export function usePipelineParts(cache: PartCache, generation: () => number | null): Plugin<GraphQLContext> {
   const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
-  const documentIds = new WeakMap<DocumentNode, number>();
-  let nextId = 0;
   const planFor = (document: DocumentNode, operationName: string | null | undefined): Plan | null => {
     let byOperation = plans.get(document);
     // Stryker disable next-line ConditionalExpression: equivalent, a new map only plans the operation again, to the same plan
@@ -421,12 +416,6 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
     // Stryker disable next-line ConditionalExpression: equivalent, planning again gives the same plan; only the work differs
     if (!byOperation.has(name)) byOperation.set(name, planOf(document, operationName));
     return byOperation.get(name)!;
-  };
-  const idOf = (document: DocumentNode): number => {
-    let id = documentIds.get(document);
-    // Stryker disable next-line UpdateOperator: equivalent, counting down gives each document a distinct id too
-    if (id === undefined) documentIds.set(document, (id = nextId++));
-    return id;
   };
 
   return {
@@ -443,7 +432,7 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       const given = args.variableValues ?? {};
       // (A declared variable not sent is undefined here, and left out by JSON.stringify.)
       const declared = Object.fromEntries(plan.variables.map((name) => [name, given[name]]));
-      const prefix = `${idOf(args.document)}\n${operationKey}\n${JSON.stringify(declared)}`;
+      const prefix = `${documentId(args.document)}\n${operationKey}\n${JSON.stringify(declared)}`;
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
         /** One part: kept, or executed with its reads recorded (and kept when exact). */
@@ -461,9 +450,9 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           } finally {
             unchanged = cache.land(flight);
           }
-          // A read that failed, or the deadline or the client gone while it ran, may have become
-          // data without an error (a health of UNKNOWN, "could not be read"): not exact, not kept.
-          const exact = unchanged && !recorder.failed && !service.loaders.expired;
+          // A read that failed or was refused (deadline, client gone) may have become data
+          // without an error (a health of UNKNOWN, "could not be read"): not exact, not kept.
+          const exact = unchanged && !service.loaders.failed;
           if (!isPlainResult(result)) throw new Error('A pipeline part did not execute to one result.');
           const value = result.data ? (result.data[field] ?? null) : null;
           const text = JSON.stringify(value);

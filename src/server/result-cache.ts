@@ -119,6 +119,21 @@ export class ResultCache {
   }
 }
 
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+/**
+ * A number for a parsed document, the same for as long as the document lives: the bounded
+ * document cache hands every request with the same text the same DocumentNode, so answers
+ * can be keyed by it without the document's text.
+ */
+export function documentId(document: DocumentNode): number {
+  let id = documentIds.get(document);
+  // Stryker disable next-line UpdateOperator: equivalent, counting down gives each document a distinct id too
+  if (id === undefined) documentIds.set(document, (id = nextDocumentId++));
+  return id;
+}
+
 /** Who asked: answers differ per caller when callers are authorized one by one. */
 function callerKey(identity: Identity | undefined): string {
   if (!identity) return '';
@@ -132,25 +147,19 @@ function callerKey(identity: Identity | undefined): string {
  * generation (objects, feed health, time of last sync: a stale transition shows at once),
  * and, when callers are authorized, it lives no longer than the access decisions it relied
  * on, so a revocation takes effect within the access-review TTL as without the cache.
- * Only answers without errors are kept: errors carry their request's id and some depend on
- * time (DEADLINE_EXCEEDED, KUBERNETES_UNAVAILABLE). Subscriptions never pass here, and a
+ * Only answers without errors, and without a failed read behind them, are kept: errors carry
+ * their request's id and some depend on time (DEADLINE_EXCEEDED, KUBERNETES_UNAVAILABLE), and
+ * some answers turn a failed read into data (a health of UNKNOWN). Subscriptions never pass here, and a
  * served answer goes through result processing like any other (metrics, request id).
  */
 export function useResultCache(cache: ResultCache, generation: () => number | null): Plugin<GraphQLContext> {
-  const documentIds = new WeakMap<DocumentNode, number>();
-  let nextId = 0;
-  const idOf = (document: DocumentNode): number => {
-    let id = documentIds.get(document);
-    if (id === undefined) documentIds.set(document, (id = nextId++));
-    return id;
-  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return undefined;
       const atStart = generation();
       if (atStart === null) return undefined;
       const context = args.contextValue as GraphQLContext;
-      const key = `${idOf(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}\n${callerKey(context.scope.identity)}`;
+      const key = `${documentId(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}\n${callerKey(context.scope.identity)}`;
       const cached = cache.get(key, atStart);
       if (cached) {
         setResultAndStopExecution(cached);
@@ -159,6 +168,8 @@ export function useResultCache(cache: ResultCache, generation: () => number | nu
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in result || result.errors?.length) return;
+          // A failed read may have become data without an error (a health of UNKNOWN).
+          if (context.readFailed?.()) return;
           // Something changed while it ran: the answer may mix two states.
           if (generation() !== atStart) return;
           const kept = cache.set(key, atStart, result, context.resultValidUntil?.() ?? Infinity);

@@ -36,11 +36,6 @@ function answers(read: Read, object: KubeObject): boolean {
  */
 export class ReadRecorder {
   private readonly reads: Read[] = [];
-  /**
-   * Whether a read failed. Some answers turn a failed read into data (a health of UNKNOWN
-   * "could not be read"), so an evaluation with a failed read is not exact even without errors.
-   */
-  failed = false;
   /** Told of every read as it is recorded (before it is answered). */
   onRead?: (kind: ResourceKind, namespace: string | null) => void;
   private readonly byKind = new Map<ResourceKind, Read[]>();
@@ -78,38 +73,28 @@ export class ReadRecorder {
     return new Set(this.byKind.keys());
   }
 
-  /** The read's answer, noting a failure (thrown or rejected; either way the caller gets a rejection). */
-  private async watched<T>(read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (error) {
-      this.failed = true;
-      throw error;
-    }
-  }
-
   wrap(inner: ClusterReader): ClusterReader {
     const listAndFilter = async (kind: ResourceKind, namespace: string | null, keep: (o: KubeObject) => boolean, signal?: AbortSignal) =>
       (await inner.list(kind, namespace, { signal })).filter(keep);
     return {
       list: (kind, namespace, options?: ListOptions) => {
         this.record({ type: 'list', kind, namespace });
-        return this.watched(() => inner.list(kind, namespace, options));
+        return inner.list(kind, namespace, options);
       },
-      get: (kind, namespace, name, options?: LookupOptions) => {
+      get: async (kind, namespace, name, options?: LookupOptions) => {
         this.record({ type: 'get', kind, namespace, name });
-        if (inner.get) return this.watched(() => inner.get!(kind, namespace, name, options));
-        return this.watched(async () => (await listAndFilter(kind, namespace, (o) => o.metadata.name === name, options?.signal))[0] ?? null);
+        if (inner.get) return inner.get(kind, namespace, name, options);
+        return (await listAndFilter(kind, namespace, (o) => o.metadata.name === name, options?.signal))[0] ?? null;
       },
       listByLabels: (kind, namespace, labels, options?: LookupOptions) => {
         this.record({ type: 'labels', kind, namespace, labels });
-        if (inner.listByLabels) return this.watched(() => inner.listByLabels!(kind, namespace, labels, options));
-        return this.watched(() => listAndFilter(kind, namespace, (o) => Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v), options?.signal));
+        if (inner.listByLabels) return inner.listByLabels(kind, namespace, labels, options);
+        return listAndFilter(kind, namespace, (o) => Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v), options?.signal);
       },
       listByInventoryEntry: (kind, namespace, entryId, options?: LookupOptions) => {
         this.record({ type: 'inventory', kind, namespace, entryId });
-        if (inner.listByInventoryEntry) return this.watched(() => inner.listByInventoryEntry!(kind, namespace, entryId, options));
-        return this.watched(() => listAndFilter(kind, namespace, (o) => inventoryHas(o, entryId), options?.signal));
+        if (inner.listByInventoryEntry) return inner.listByInventoryEntry(kind, namespace, entryId, options);
+        return listAndFilter(kind, namespace, (o) => inventoryHas(o, entryId), options?.signal);
       },
       freshness: (kinds?: readonly ResourceKind[]): Freshness =>
         inner.freshness?.(kinds) ?? { stale: false, lastSyncAt: null, staleKinds: [] },
