@@ -32,6 +32,8 @@ export class ClusterLoaders {
      * clock is checked as well.
      */
     private readonly deadlineAt?: number,
+    /** Told of the first failed or refused read (the request counts its services' failures). */
+    private readonly onFailure?: () => void,
   ) {
     this.loaders = new Map(RESOURCE_KINDS.map((kind) => [kind, this.loaderFor(kind)]));
   }
@@ -40,7 +42,7 @@ export class ClusterLoaders {
     try {
       this.checkDeadline(`Reading ${kind} objects`, kind);
     } catch (error) {
-      this.failed = true;
+      this.noteFailure();
       return Promise.reject(error);
     }
     return this.loaders.get(kind)!.load(namespace ?? ALL_NAMESPACES);
@@ -128,8 +130,13 @@ export class ClusterLoaders {
     });
   }
 
-  private asError(reason: unknown, kind: ResourceKind): Error {
+  private noteFailure(): void {
+    if (!this.failed) this.onFailure?.();
     this.failed = true;
+  }
+
+  private asError(reason: unknown, kind: ResourceKind): Error {
+    this.noteFailure();
     if (this.signal?.aborted && !(reason instanceof PipelineApiError)) {
       return new PipelineApiError('DEADLINE_EXCEEDED', `Reading ${kind} objects was cancelled: the query's deadline passed or its client went away.`, { kind }, { cause: reason });
     }

@@ -278,17 +278,15 @@ export function createApp({
     // policy that fails to give one fails the request before execution, as it always did.
     const reader = readerFor(scope, onDecision);
     // Per-request loaders over a reader of the scope; subscriptions build new ones per event.
-    // Every service the request builds (its own, each per-pipeline part's), so the answer can
-    // tell whether any of its reads failed.
-    const services: PipelineService[] = [];
-    const service = (deadline: AbortSignal, over: ClusterReader, until: number) => {
-      const made = new PipelineService(new ClusterLoaders(over, deadline, until));
-      services.push(made);
-      return made;
+    // Whether any service the request builds (its own, each per-pipeline part's) had a read fail.
+    let readFailed = false;
+    const noteFailure = () => {
+      readFailed = true;
     };
+    const service = (deadline: AbortSignal, over: ClusterReader, until: number) => new PipelineService(new ClusterLoaders(over, deadline, until, noteFailure));
     const context = target as GraphQLContext;
     context.resultValidUntil = () => validUntil;
-    context.readFailed = () => services.some((made) => made.loaders.failed);
+    context.readFailed = () => readFailed;
     context.requestId = requestId;
     context.scope = scope;
     context.readerFor = readerFor;
