@@ -21,6 +21,7 @@ import { PartCache, planOf } from '../src/server/pipeline-parts.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, type GraphQLClient, type GraphQLResponse } from './support/graphql-client.js';
 import { selectAll } from './support/select-all.js';
+import { interceptedReads } from './support/intercepted-reads.js';
 
 /** A source whose every read is counted by kind. */
 function counted(source: SnapshotSource): ClusterSource & { reads: Map<ResourceKind, number>; total(kinds?: ResourceKind[]): number } {
@@ -275,22 +276,14 @@ describe('a part is executed again when something it read changes', () => {
   /** The demo source with the first Deployment read after `arm()` held by `hook` (which may throw) before it is made. */
   function withDeploymentReads(hook: () => Promise<void>): ClusterSource & { arm(): void } {
     let armed = false;
+    const intercepted = interceptedReads(source, async (kind) => {
+      if (armed && kind === 'Deployment') {
+        armed = false;
+        await hook();
+      }
+    });
     return {
-      ...source,
-      readerFor: (scope) =>
-        new Proxy(source.readerFor(scope), {
-          get(target, property, receiver) {
-            const value = Reflect.get(target, property, receiver);
-            if (typeof value !== 'function' || property === 'freshness') return value;
-            return async (kind: ResourceKind, ...rest: unknown[]) => {
-              if (armed && kind === 'Deployment') {
-                armed = false;
-                await hook();
-              }
-              return value.call(target, kind, ...rest);
-            };
-          },
-        }),
+      ...intercepted,
       arm: () => {
         armed = true;
       },
@@ -506,7 +499,7 @@ describe('planOf: which documents are answered per pipeline', () => {
     const p = planOf(document, undefined);
     const part = p?.fields[0]?.part.definitions[0] as OperationDefinitionNode | undefined;
     expect(part?.variableDefinitions?.map((d) => d.variable.name.value)).toEqual(['partApproach', 'partName', 'partNamespace']);
-    expect(print(p!.skeleton)).toBe(print(parse('{ pipelines { approach namespace name } }')));
+    expect(print(p!.skeleton!)).toBe(print(parse('{ pipelines { approach namespace name } }')));
   });
 
   it('follows the operation asked for', () => {

@@ -16,6 +16,7 @@ import { ResultCache, withEncoding } from '../src/server/result-cache.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, type GraphQLClient } from './support/graphql-client.js';
+import { interceptedReads } from './support/intercepted-reads.js';
 
 const QUERY = `query One($name: String!) {
   pipeline(approach: HYBRID, name: $name) { name freshness { stale } stages { name releases { name version } } }
@@ -123,23 +124,12 @@ describe('query result cache (anonymous)', () => {
 
   it('does not keep an answer with a failed read behind it, though the failure became data (UNKNOWN), not an error', async () => {
     let failNext = true;
-    const flaky: ClusterSource = {
-      ...source,
-      readerFor: (scope) =>
-        new Proxy(source.readerFor(scope), {
-          get(target, property, receiver) {
-            const value = Reflect.get(target, property, receiver);
-            if (typeof value !== 'function' || property === 'freshness') return value;
-            return (kind: string, ...rest: unknown[]) => {
-              if (failNext && kind === 'Deployment') {
-                failNext = false;
-                return Promise.reject(new Error('the API server went away for a moment'));
-              }
-              return value.call(target, kind, ...rest);
-            };
-          },
-        }),
-    };
+    const flaky = interceptedReads(source, async (kind) => {
+      if (failNext && kind === 'Deployment') {
+        failNext = false;
+        throw new Error('the API server went away for a moment');
+      }
+    });
     const health = '{ pipeline(approach: HYBRID, name: "example-pipeline") { health stages { name health } } }';
     const client = clientFor(createApp({ source: flaky, logger: createLogger('silent') }));
     const hurt = await client.query(health);

@@ -1,0 +1,21 @@
+import type { ClusterReader, ClusterSource } from '../../src/cluster/reader.js';
+import type { ResourceKind } from '../../src/cluster/resources.js';
+
+/**
+ * A source whose every read (any reader method but freshness) first goes through `before`,
+ * given the kind read: a fake at the reader interface for reads that are slow or fail.
+ */
+export function interceptedReads(source: ClusterSource, before: (kind: ResourceKind) => Promise<void>): ClusterSource {
+  const intercept = (reader: ClusterReader): ClusterReader =>
+    new Proxy(reader, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'freshness') return value;
+        return async (kind: ResourceKind, ...rest: unknown[]) => {
+          await before(kind);
+          return value.call(target, kind, ...rest);
+        };
+      },
+    });
+  return { ...source, readerFor: (scope) => intercept(source.readerFor(scope)) };
+}
