@@ -1,3 +1,4 @@
+import type { FieldNode, FragmentDefinitionNode, OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { PipelineService } from '../approaches/pipeline-service.js';
 import type { ClusterReader, RequestScope, SourceEvent } from '../cluster/reader.js';
@@ -26,6 +27,13 @@ export interface LiveContext {
   signal: AbortSignal;
 }
 
+/** Where a `pipelines` listing stands in its document (a resolver's info has all three). */
+export interface ListingAt {
+  operation: OperationDefinitionNode;
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>;
+  fieldNodes: readonly FieldNode[];
+}
+
 /** Made fresh for every request: loaders and their caches live exactly one request. */
 export interface GraphQLContext {
   requestId: string;
@@ -40,6 +48,12 @@ export interface GraphQLContext {
   pipelinesThrough?(wrap: (reader: ClusterReader) => ClusterReader): PipelineService;
   /** The request's scope (its caller's identity included). */
   scope: RequestScope;
+  /**
+   * Prices a `pipelines` listing again once it knows how many pipelines it returns, and
+   * throws QUERY_TOO_COMPLEX when its operation is then over the complexity limit
+   * (src/server/query-cost.ts). Called before any pipeline's fields resolve.
+   */
+  priceListing?(at: ListingAt, count: number): void;
   /**
    * A reader for a scope, authorized for the scope's caller when callers are
    * authenticated. A subscription builds fresh loaders from it per event, so access is

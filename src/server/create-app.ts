@@ -8,6 +8,7 @@ import { authorizingReader } from '../cluster/access/authorizing-reader.js';
 import type { ClusterReader, ClusterSource, RequestScope } from '../cluster/reader.js';
 import type { GraphQLContext, LiveContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
+import { listingPricer } from './query-cost.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
 import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
@@ -292,6 +293,8 @@ export function createApp({
     context.readerFor = readerFor;
     context.pipelinesThrough = (wrap) => service(signalOf(), wrap(reader), deadlineAt);
     context.stillAuthenticated = (minRemainingMs?: number) => stillAuthenticated(request, minRemainingMs);
+    let pricing: GraphQLContext['priceListing'];
+    context.priceListing = (at, count) => (pricing ??= listingPricer(schema, limits.maxComplexity))(at, count);
     // Getters, not values: Object.assign or a spread would call them (see useRequestContext).
     Object.defineProperties(context, {
       logger: { enumerable: true, configurable: true, get: () => (requestLogger ??= logger.child({ requestId })) },

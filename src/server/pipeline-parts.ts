@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  locatedError,
   getOperationAST,
   type DocumentNode,
   type ExecutionArgs,
@@ -65,6 +66,8 @@ const TIME_DEPENDENT_FIELD = 'freshness';
 interface PlannedField {
   /** The response key of the `pipelines` field (its alias or name). */
   key: string;
+  /** The field as the client wrote it: what its listing is priced by. */
+  list: FieldNode;
   /** `query(<the operation's variables>, $a, $n, $ns) { pipeline(approach: $a, name: $n, namespace: $ns) { <the field's selection> } }` */
   part: DocumentNode;
   approachVar: string;
@@ -94,6 +97,9 @@ interface Plan {
   keys: string[];
   /** The variables the operation declares: only they can change an answer. */
   variables: string[];
+  /** The operation and its document's fragments, which price the listings. */
+  operation: OperationDefinitionNode;
+  fragments: Record<string, FragmentDefinitionNode>;
 }
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
@@ -365,6 +371,7 @@ export function planOf(document: DocumentNode, operationName: string | null | un
     };
     return {
       key: list.alias?.value ?? list.name.value,
+      list,
       part: { kind: Kind.DOCUMENT, definitions: [partOperation, ...otherDefinitions] },
       approachVar,
       nameVar,
@@ -380,7 +387,7 @@ export function planOf(document: DocumentNode, operationName: string | null | un
     .filter((s) => !single.includes(s))
     .map((s): FieldNode => (listed.includes(s) ? { ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } } : s));
   const variables = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
-  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys], variables };
+  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys], variables, operation, fragments: Object.fromEntries(fragments) };
 }
 
 // ---- execution ----
@@ -463,10 +470,22 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           // No data at all: the request failed before execution (a variable of the wrong type).
           return { value, text, errors, executed: result.data !== undefined };
         };
-        const skeleton = plan.skeleton ? await execute({ ...executionArgs, document: plan.skeleton }) : { data: {} };
+        // The skeleton's listings are not priced: their selection is not the client's, the real one is priced below.
+        const skeletonContext = Object.create(context, { priceListing: { value: undefined } }) as GraphQLContext;
+        const skeleton = plan.skeleton ? await execute({ ...executionArgs, document: plan.skeleton, contextValue: skeletonContext }) : { data: {} };
         if (!isPlainResult(skeleton)) return skeleton;
         // A non-null root field failed: the whole answer is null, with every field's errors, as a full execution gives them.
         if (!skeleton.data) return plan.ones.length ? execute(executionArgs) : skeleton;
+        for (const planned of plan.fields) {
+          const items = skeleton.data[planned.key];
+          if (!Array.isArray(items)) continue;
+          try {
+            context.priceListing?.({ operation: plan.operation, fragments: plan.fragments, fieldNodes: [planned.list] }, items.length);
+          } catch (error) {
+            // Refused before any part runs; the non-null list takes the whole answer with it, as in a full execution.
+            return { errors: [...(skeleton.errors ?? []), locatedError(error, [planned.list], [planned.key])], data: null } satisfies ExecutionResult;
+          }
+        }
         const values = new Map<string, unknown>();
         const texts = new Map<string, string>();
         const errors: GraphQLError[] = [...(skeleton.errors ?? [])];

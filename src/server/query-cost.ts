@@ -9,10 +9,12 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
+  type OperationDefinitionNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import type { ListingAt } from '../schema/context.js';
 
 /**
  * Expected list sizes, used to price fan-out: asking for workloads under releases under
@@ -42,18 +44,15 @@ export interface QueryLimits {
   maxAliases: number;
 }
 
-/**
- * Depth, complexity and alias count of every operation in a document. Each field costs 1
- * plus what is under it, times the expected list size when the field is a list.
- * Introspection fields are not priced: the introspection switch governs them.
- */
-export function measureQuery(schema: GraphQLSchema, document: DocumentNode): QueryCost {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+type Measure = Omit<QueryCost, 'aliases'>;
+type Walk = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number) => Measure;
 
-  type Measure = Omit<QueryCost, 'aliases'>;
+/**
+ * Prices selection sets of one document: each field costs 1 plus what is under it, times the
+ * expected list size when the field is a list. Introspection fields are not priced: the
+ * introspection switch governs them.
+ */
+function pricer(schema: GraphQLSchema, fragments: ReadonlyMap<string, FragmentDefinitionNode>): Walk {
   // Each fragment is priced once, relative to where it is spread: a fragment used twice by
   // a fragment used twice (and so on) must not cost exponential time to price.
   const fragmentCosts = new Map<string, Measure>();
@@ -98,13 +97,26 @@ export function measureQuery(schema: GraphQLSchema, document: DocumentNode): Que
     }
     return { depth: deepest, complexity };
   };
+  return (set, parent, depth) => walk(set, parent, depth, new Set());
+}
 
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
+}
+
+/** Depth, complexity and alias count of every operation in a document (see pricer). */
+export function measureQuery(schema: GraphQLSchema, document: DocumentNode): QueryCost {
+  const walk = pricer(schema, fragmentsOf(document));
   let depth = 0;
   let complexity = 0;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root = schema.getRootType(definition.operation);
-    const cost = walk(definition.selectionSet, root ?? undefined, 0, new Set());
+    const cost = walk(definition.selectionSet, root ?? undefined, 0);
     depth = Math.max(depth, cost.depth);
     complexity = Math.max(complexity, cost.complexity);
   }
@@ -146,4 +158,36 @@ export function queryLimitsRule(limits: QueryLimits): ValidationRule {
       },
     },
   });
+}
+
+/**
+ * Complexity with the real fan-out of `pipelines`, for one request. Validation prices a
+ * listing at its expected size (20) before anything is read; on a fleet of 1,000 pipelines
+ * that is fifty times too cheap, and a selection of every release's workloads and images
+ * passed and then built an answer larger than the heap. So once a listing knows how many
+ * pipelines it returns, its operation is priced again with that number (only ever upward:
+ * a smaller listing keeps the price it passed with), and refused over the limit before any
+ * pipeline's fields resolve. The count is what the caller's own reader listed, so a refusal
+ * tells nothing about pipelines the caller may not see. Listings of one operation (under
+ * aliases) add up.
+ */
+export function listingPricer(schema: GraphQLSchema, maxComplexity: number): (at: ListingAt, count: number) => void {
+  const expected = LIST_SIZE['Query.pipelines']!;
+  const added = new Map<OperationDefinitionNode, number>();
+  return (at, count) => {
+    if (count <= expected) return;
+    const walk = pricer(schema, new Map(Object.entries(at.fragments)));
+    const query = schema.getQueryType()!;
+    const pipeline = getNamedType(query.getFields().pipelines!.type);
+    let each = 0;
+    for (const node of at.fieldNodes) if (node.selectionSet) each += walk(node.selectionSet, pipeline, 0).complexity;
+    const extra = (added.get(at.operation) ?? 0) + (count - expected) * each;
+    added.set(at.operation, extra);
+    const actual = walk(at.operation.selectionSet, query, 0).complexity + extra;
+    if (actual <= maxComplexity) return;
+    throw new GraphQLError(
+      `Query complexity is ${actual} with the ${count} pipelines this listing returns (priced at ${expected} when the query was checked), over the limit of ${maxComplexity}. Select fewer fields, narrow the listing with namespace or approach, or ask for one pipeline(...) at a time.`,
+      { extensions: { code: 'QUERY_TOO_COMPLEX', actual, limit: maxComplexity } },
+    );
+  };
 }

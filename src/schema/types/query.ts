@@ -45,12 +45,14 @@ builder.queryFields((t) => ({
       approach: t.arg({ type: ApproachEnum, description: 'Only this approach; all four when omitted.' }),
       namespace: t.arg.string({ description: 'Only this namespace; all namespaces when omitted.' }),
     },
-    resolve: (_root, args, context) =>
-      context.pipelines
-        .list(
-          args.approach ?? null,
-          args.namespace === null || args.namespace === undefined ? null : checkArgument('namespace', args.namespace, 'namespace'),
-        )
-        .then(withItemErrors),
+    resolve: async (_root, args, context, info) => {
+      const listed = await context.pipelines.list(
+        args.approach ?? null,
+        args.namespace === null || args.namespace === undefined ? null : checkArgument('namespace', args.namespace, 'namespace'),
+      );
+      // Priced with the real count before anything below resolves: an answer sized by the fleet.
+      context.priceListing?.(info, listed.length);
+      return withItemErrors(listed);
+    },
   }),
 }));
