@@ -65,7 +65,10 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('store figures for metrics', () => {
-  it('reports each finished API request once (kind, verb, code, seconds) and the store statistics', () => {
+  it('reports each finished API request once (kind, verb, code, seconds) and the store statistics', async () => {
+    // Ready means every kind was listed once; a watch is reported once the API server accepts
+    // it, which can come a moment after that.
+    await until(() => kubeRequests.some((e) => e.kind === 'ConfigMap' && e.verb === 'watch'), (seen) => seen, 'the ConfigMap watch to be accepted');
     const configMaps = kubeRequests.filter((e) => e.kind === 'ConfigMap');
     expect(configMaps.find((e) => e.verb === 'list')).toMatchObject({ code: '200', seconds: expect.any(Number) });
     expect(configMaps.find((e) => e.verb === 'watch')).toMatchObject({ code: '200' });
