@@ -132,6 +132,14 @@ for (const [mode, cacheBytes] of [
       expect((await app(total, cacheBytes).query(both)).errors).toBeUndefined();
     });
 
+    it('never lets a listing of fewer than 20 lower the price of another', async () => {
+      // The CRD listing returns nothing: priced at 20 by validation, and kept at that.
+      const both = `{ a: pipelines(approach: CRD) ${SELECTION} b: pipelines ${SELECTION} }`;
+      const total = complexity(both) + 40 * EACH;
+      const error = refusal(await app(total - 1, cacheBytes).query(both), total, total - 1, 60);
+      expect(error.path).toEqual(['b']);
+    });
+
     it('prices a listing selected through fragments the same way', async () => {
       const spread = `{ pipelines { ...P } } fragment P on Pipeline ${SELECTION}`;
       expect(complexity(spread)).toBe(CHECKED);
