@@ -42,7 +42,7 @@ import {
   type LoadTarget,
   type Proc,
 } from './bench-support.js';
-import { readmeQuery } from './readme-query.js';
+import { readmeFieldsOfEveryPipeline, readmeQuery } from './readme-query.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -567,6 +567,28 @@ async function fleet(ctx: BenchContext, bare: Running | null): Promise<void> {
       figure: failure ? null : runs[0]!,
       unit: 'ms',
       target: '< 200 ms',
+    });
+    if (proc_gone(service.proc)) return;
+
+    // The README's fields for every pipeline at once (every release's workloads and images):
+    // validation prices a listing at 20 pipelines, and once let this one build ~23 MB and
+    // exhaust the heap. Priced again with the real count, it must be refused, cheaply.
+    const heavy = await query(service.url, readmeFieldsOfEveryPipeline(), timeoutMs);
+    const heavyCode = heavy.body?.errors?.[0]?.extensions?.code;
+    const heavyActual = heavy.body?.errors?.[0]?.extensions?.actual;
+    const refused = heavyCode === 'QUERY_TOO_COMPLEX' && heavy.body?.data === null;
+    record({
+      section,
+      case: what,
+      metric: 'pipelines with the README fields (every workload and image): refused, the service alive',
+      value: proc_gone(service.proc)
+        ? describeExit(service.proc)
+        : refused
+          ? `QUERY_TOO_COMPLEX (complexity ${heavyActual}) in ${ms(heavy.ms)}`
+          : `not refused: ${heavy.problem ?? 'answered'} after ${ms(heavy.ms, 0)}`,
+      figure: refused && !proc_gone(service.proc) ? heavy.ms : null,
+      unit: 'ms',
+      target: 'refused',
     });
     if (proc_gone(service.proc)) return;
 

@@ -4,7 +4,15 @@
  * test can import it without running the bench.
  */
 export const readmeQuery = (name: string) => `{
-  pipeline(approach: HYBRID, name: "${name}") {
+  pipeline(approach: HYBRID, name: "${name}") ${README_SELECTION}
+}`;
+
+/** The same fields for every pipeline at once: priced with a fleet's real size, refused there. */
+export const readmeFieldsOfEveryPipeline = () => `{
+  pipelines ${README_SELECTION}
+}`;
+
+const README_SELECTION = `{
     stages {
       order name namespace
       releases {
@@ -13,5 +21,4 @@ export const readmeQuery = (name: string) => `{
         workloads { name readyReplicas replicas images { repository tag digest } }
       }
     }
-  }
-}`;
+  }`;
