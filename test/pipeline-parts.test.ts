@@ -19,7 +19,7 @@ import { appAccess } from '../src/server/auth-setup.js';
 import { createApp } from '../src/server/create-app.js';
 import { PartCache, planOf } from '../src/server/pipeline-parts.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
-import { clientFor, type GraphQLClient, type GraphQLResponse } from './support/graphql-client.js';
+import { clientFor, expectNoErrors, type GraphQLClient, type GraphQLResponse } from './support/graphql-client.js';
 import { selectAll } from './support/select-all.js';
 import { interceptedReads } from './support/intercepted-reads.js';
 
@@ -673,5 +673,34 @@ describe('PartCache', () => {
     cache.set('before', 1, '1', reading());
     cache.apply({ type: 'change', change: { kind: 'Namespace', type: 'MODIFIED', object: clusterScoped('dev', 'elsewhere'), previous: clusterScoped('dev') } });
     expect(cache.get('before')).toBeUndefined();
+  });
+});
+
+describe('a listing answered part by part, a few parts at a time', () => {
+  it('executes at most 32 parts at once, and answers every pipeline in order', async () => {
+    const demo = (await createSource({ type: 'demo' })) as SnapshotSource;
+    const names = Array.from({ length: 100 }, (_, i) => `many-${String(i).padStart(3, '0')}`);
+    for (const name of names) {
+      demo.store.upsert('Pipeline', {
+        apiVersion: 'wego.weave.works/v1alpha1',
+        kind: 'Pipeline',
+        metadata: { name, namespace: 'many' },
+        spec: { stages: [{ name: 'dev', namespace: 'dev', order: 1 }] },
+      } as unknown as KubeObject);
+    }
+    // Each part first reads its Pipeline; holding each such read for a turn of the event loop
+    // shows how many parts are between their start and their first read at once.
+    let reading = 0;
+    let most = 0;
+    const source = interceptedReads(counted(demo), async (kind) => {
+      if (kind !== 'Pipeline') return;
+      most = Math.max(most, ++reading);
+      await new Promise((resolve) => setImmediate(resolve));
+      reading--;
+    });
+    const client = clientFor(createApp({ source, logger: createLogger('silent') }));
+    const data = expectNoErrors(await client.query('{ pipelines(approach: HYBRID, namespace: "many") { name stages { name } } }'));
+    expect(data.pipelines.map((p: { name: string }) => p.name)).toEqual(names);
+    expect(most).toBe(32);
   });
 });

@@ -410,6 +410,25 @@ function atItem(error: GraphQLError, key: string, index: number): GraphQLError {
 const isPlainResult = (value: unknown): value is ExecutionResult => typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
 
 /**
+ * How many parts of one listing execute at once. Parts read the in-memory store, so running
+ * more at once overlaps no waiting; it only keeps more half-built answers alive together, and
+ * those outlive the young generation and cost full collections. On the bench's fleet, the
+ * first listing of 1,000 parts after a start (four runs each, alternating, in-process): all at
+ * once 1.27–1.82 s and 2.0–2.9 s of CPU, a third of it in the collector; 32 at a time
+ * 0.93–1.33 s and 1.4–2.2 s of CPU.
+ */
+const PARTS_AT_ONCE = 32;
+
+/** Runs work(0 … count-1), at most `atOnce` at a time, in index order. */
+async function inTurns(count: number, atOnce: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, count) }, worker));
+}
+
+/**
  * Answers planned `pipelines` and `pipeline` fields part by part (see the top of this file). `generation` is
  * the store's; the cache must already be fed the store's events.
  */
@@ -501,23 +520,25 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const items = skeleton.data![planned.key] as (Identified | null)[] | null | undefined;
           if (!Array.isArray(items)) return;
           const itemTexts: string[] = new Array(items.length);
-          const itemValues = await Promise.all(
-            items.map(async (item, index) => {
-              if (item === null) {
-                itemTexts[index] = 'null';
-                return null;
-              }
-              const answer = await part(
-                `${prefix}\n${planned.key}\n${item.approach}\n${item.namespace}\n${item.name}`,
-                planned.part,
-                { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
-                ONE_FIELD,
-              );
-              itemTexts[index] = answer.text;
-              for (const error of answer.errors) errors.push(atItem(error, planned.key, index));
-              return answer.value;
-            }),
-          );
+          const itemValues: unknown[] = new Array(items.length);
+          const answerItem = async (index: number) => {
+            const item = items[index]!;
+            if (item === null) {
+              itemTexts[index] = 'null';
+              itemValues[index] = null;
+              return;
+            }
+            const answer = await part(
+              `${prefix}\n${planned.key}\n${item.approach}\n${item.namespace}\n${item.name}`,
+              planned.part,
+              { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
+              ONE_FIELD,
+            );
+            itemTexts[index] = answer.text;
+            itemValues[index] = answer.value;
+            for (const error of answer.errors) errors.push(atItem(error, planned.key, index));
+          };
+          await inTurns(items.length, PARTS_AT_ONCE, answerItem);
           values.set(planned.key, itemValues);
           texts.set(planned.key, `[${itemTexts.join(',')}]`);
         });
