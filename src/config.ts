@@ -161,8 +161,8 @@ GraphQL limits:
                       suggestions; turn off in production (FLUX_PIPELINES_INTROSPECTION;
                       default ${DEFAULT_LIMITS.introspection})
   --max-depth N       deepest field nesting (FLUX_PIPELINES_MAX_DEPTH; default ${DEFAULT_LIMITS.maxDepth})
-  --max-complexity N  estimated cost with list fan-out (FLUX_PIPELINES_MAX_COMPLEXITY;
-                      default ${DEFAULT_LIMITS.maxComplexity})
+  --max-complexity N  estimated cost with list fan-out, for pipelines the number
+                      it lists (FLUX_PIPELINES_MAX_COMPLEXITY; default ${DEFAULT_LIMITS.maxComplexity})
   --max-aliases N     aliases per document (FLUX_PIPELINES_MAX_ALIASES; default ${DEFAULT_LIMITS.maxAliases})
   --max-body-bytes N  request body size (FLUX_PIPELINES_MAX_BODY_BYTES; default ${DEFAULT_LIMITS.maxBodyBytes})
   --query-timeout-ms N  per-query deadline; Kubernetes calls still running are
