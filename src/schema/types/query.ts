@@ -40,7 +40,7 @@ builder.queryFields((t) => ({
     type: [PipelineType],
     nullable: { list: false, items: true },
     description:
-      'Every pipeline of one approach, or of all when approach is omitted, in one namespace or all. A definition that cannot be read is null in the list with an error at its index; the others are still listed. A kind that cannot be listed at all (e.g. CRD_NOT_INSTALLED) is one null with one error, even though HYBRID, CRD and STAGE all read it.',
+      'Every pipeline of one approach, or of all when approach is omitted, in one namespace or all. A definition that cannot be read is null in the list with an error at its index; the others are still listed. A kind that cannot be listed at all (e.g. CRD_NOT_INSTALLED) is one null with one error, even though HYBRID, CRD and STAGE all read it. Its complexity counts the pipelines it really lists: a selection too large for that many is refused with QUERY_TOO_COMPLEX before any of their fields resolve.',
     args: {
       approach: t.arg({ type: ApproachEnum, description: 'Only this approach; all four when omitted.' }),
       namespace: t.arg.string({ description: 'Only this namespace; all namespaces when omitted.' }),
