@@ -18,11 +18,11 @@ import { clientFor, type GraphQLResponse } from './support/graphql-client.js';
 /**
  * Validation prices `pipelines` at 20 pipelines; a listing that returns more is priced
  * again with its real count before anything under it resolves (src/server/query-cost.ts).
- * The fixture: 30 HYBRID pipelines in team-a and 30 in team-b, each with one stage.
+ * The fixture: 30 HYBRID pipelines in team-a and 30 in team-b, each with one stage and no releases.
  */
 
 const PER_TEAM = 30;
-const SELECTION = '{ name stages { name } }';
+const SELECTION = '{ name stages { name releases { name } } }';
 const LISTING = `{ pipelines ${SELECTION} }`;
 
 const complexity = (document: string) => measureQuery(schema, parse(document)).complexity;
@@ -108,8 +108,11 @@ for (const [mode, cacheBytes] of [
     });
 
     it('answers at exactly the limit', async () => {
+      readKinds.clear();
       const data = (await app(withCount(60), cacheBytes).query(LISTING)).data!;
       expect(data.pipelines).toHaveLength(60);
+      // What the refusal above did not get to: each stage's releases.
+      expect(readKinds).toContain('HelmRelease');
     });
 
     it('keeps the price a listing of at most 20 passed validation with', async () => {
@@ -140,6 +143,25 @@ for (const [mode, cacheBytes] of [
       expect(error.path).toEqual(['b']);
     });
 
+    // Listings the per-pipeline parts leave to the rest of the operation (a directive on the
+    // field, freshness in its selection) are priced the same, beside a field that is planned.
+    for (const [what, field, selection] of [
+      ['under @include', 'b: pipelines @include(if: true)', SELECTION],
+      ['under @skip', 'b: pipelines @skip(if: false)', SELECTION],
+      ['reading freshness', 'b: pipelines', '{ freshness { stale } name stages { name releases { name } } }'],
+    ] as const) {
+      it(`prices a listing ${what} beside a planned one`, async () => {
+        const document = `{ one: pipeline(approach: HYBRID, name: "team-a-0", namespace: "team-a") { name } small: pipelines(approach: CRD) { name } ${field} ${selection} }`;
+        const each = complexity(`{ pipeline(approach: HYBRID, name: "x") ${selection} }`) - 1;
+        const total = complexity(document) + 40 * each;
+        const error = refusal(await app(total - 1, cacheBytes).query(document), total, total - 1, 60);
+        expect(error.path).toEqual(['b']);
+        const answered = await app(total, cacheBytes).query(document);
+        expect(answered.errors).toBeUndefined();
+        expect(answered.data!.b).toHaveLength(60);
+      });
+    }
+
     it('prices a listing selected through fragments the same way', async () => {
       const spread = `{ pipelines { ...P } } fragment P on Pipeline ${SELECTION}`;
       expect(complexity(spread)).toBe(CHECKED);
@@ -154,7 +176,9 @@ describe('a pipelines listing priced for a caller authorized one by one', () => 
     reviewer.tokens.set('alice-token.abc', { user: 'alice', groups: [] });
     reviewer.tokens.set('bob-token.abc', { user: 'bob', groups: [] });
     reviewer.grant({ user: 'alice' }, ['pipelines', 'configmaps'], ['team-a']);
+    reviewer.grant({ user: 'alice' }, ['kustomizations', 'helmreleases'], ['team-a-dev']);
     reviewer.grant({ user: 'bob' }, ['pipelines', 'configmaps'], ['team-a', 'team-b']);
+    reviewer.grant({ user: 'bob' }, ['kustomizations', 'helmreleases'], ['team-a-dev', 'team-b-dev']);
     const limit = withCount(PER_TEAM);
     const client = clientFor(
       createApp({ source: snapshot, logger: createLogger('silent'), limits: { ...DEFAULT_LIMITS, maxComplexity: limit }, access: appAccess({ mode: 'token', cacheTtlMs: 60_000 }, reviewer) }),

@@ -100,6 +100,8 @@ interface Plan {
   /** The operation and its document's fragments, which price the listings. */
   operation: OperationDefinitionNode;
   fragments: Record<string, FragmentDefinitionNode>;
+  /** The skeleton's planned `pipelines` fields, cut to the identifying fields. */
+  cut: ReadonlySet<FieldNode>;
 }
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
@@ -383,11 +385,17 @@ export function planOf(document: DocumentNode, operationName: string | null | un
     definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { ...operation.selectionSet, selections } } : d)),
   });
   const ones = single.map((one): PlannedOne => ({ key: one.alias?.value ?? one.name.value, part: only([one]) }));
+  const cut = new Set<FieldNode>();
   const rest = (operation.selectionSet.selections as readonly FieldNode[])
     .filter((s) => !single.includes(s))
-    .map((s): FieldNode => (listed.includes(s) ? { ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } } : s));
+    .map((s): FieldNode => {
+      if (!listed.includes(s)) return s;
+      const identities: FieldNode = { ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: IDENTITY_FIELDS.map(field) } };
+      cut.add(identities);
+      return identities;
+    });
   const variables = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
-  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys], variables, operation, fragments: Object.fromEntries(fragments) };
+  return { skeleton: rest.length ? only(rest) : null, fields, ones, keys: [...keys], variables, operation, fragments: Object.fromEntries(fragments), cut };
 }
 
 // ---- execution ----
@@ -419,11 +427,18 @@ const isPlainResult = (value: unknown): value is ExecutionResult => typeof value
  */
 const PARTS_AT_ONCE = 32;
 
-/** Runs work(0 … count-1), at most `atOnce` at a time, in index order. */
-async function inTurns(count: number, atOnce: number, work: (index: number) => Promise<void>): Promise<void> {
+/** Runs work(0 … count-1), at most `atOnce` at a time, in index order; stops starting more after a failure. */
+export async function inTurns(count: number, atOnce: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < count) await work(next++);
+    try {
+      while (next < count && !failed) await work(next++);
+    } catch (error) {
+      // The whole fails at once; the other workers take nothing more.
+      failed = true;
+      throw error;
+    }
   };
   await Promise.all(Array.from({ length: Math.min(atOnce, count) }, worker));
 }
@@ -489,8 +504,13 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           // No data at all: the request failed before execution (a variable of the wrong type).
           return { value, text, errors, executed: result.data !== undefined };
         };
-        // The skeleton's listings are not priced: their selection is not the client's, the real one is priced below.
-        const skeletonContext = Object.create(context, { priceListing: { value: undefined } }) as GraphQLContext;
+        // A planned listing is priced below, with the client's selection; the skeleton's cut one
+        // is not. Any other listing in the skeleton (one with a directive, one reading
+        // freshness) is the client's own field, priced as part of the client's operation.
+        const price = context.priceListing;
+        const skeletonPrice: GraphQLContext['priceListing'] =
+          price && ((at, count) => (at.fieldNodes.some((node) => plan.cut.has(node)) ? undefined : price({ ...at, operation: plan.operation }, count)));
+        const skeletonContext = Object.create(context, { priceListing: { value: skeletonPrice } }) as GraphQLContext;
         const skeleton = plan.skeleton ? await execute({ ...executionArgs, document: plan.skeleton, contextValue: skeletonContext }) : { data: {} };
         if (!isPlainResult(skeleton)) return skeleton;
         // A non-null root field failed: the whole answer is null, with every field's errors, as a full execution gives them.

@@ -7,6 +7,7 @@ import {
   isInterfaceType,
   Kind,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type OperationDefinitionNode,
@@ -169,11 +170,12 @@ export function queryLimitsRule(limits: QueryLimits): ValidationRule {
  * a smaller listing keeps the price it passed with), and refused over the limit before any
  * pipeline's fields resolve. The count is what the caller's own reader listed, so a refusal
  * tells nothing about pipelines the caller may not see. Listings of one operation (under
- * aliases) add up.
+ * aliases) add up; the same listing priced again (a field executed twice in one request, as
+ * the per-pipeline parts may do) replaces its earlier price instead of adding to it.
  */
 export function listingPricer(schema: GraphQLSchema, maxComplexity: number): (at: ListingAt, count: number) => void {
   const expected = LIST_SIZE['Query.pipelines']!;
-  const added = new Map<OperationDefinitionNode, number>();
+  const added = new Map<OperationDefinitionNode, Map<FieldNode, number>>();
   return (at, count) => {
     // Stryker disable next-line EqualityOperator: at exactly the expected size the extra is 0 either way
     if (count <= expected) return;
@@ -183,8 +185,11 @@ export function listingPricer(schema: GraphQLSchema, maxComplexity: number): (at
     let each = 0;
     // Stryker disable next-line ConditionalExpression: equivalent, validation refuses `pipelines` without a selection set; the guard only narrows the type
     for (const node of at.fieldNodes) if (node.selectionSet) each += walk(node.selectionSet, pipeline, 0).complexity;
-    const extra = (added.get(at.operation) ?? 0) + (count - expected) * each;
-    added.set(at.operation, extra);
+    let listings = added.get(at.operation);
+    if (!listings) added.set(at.operation, (listings = new Map()));
+    listings.set(at.fieldNodes[0]!, (count - expected) * each);
+    let extra = 0;
+    for (const price of listings.values()) extra += price;
     const actual = walk(at.operation.selectionSet, query, 0).complexity + extra;
     if (actual <= maxComplexity) return;
     throw new GraphQLError(
