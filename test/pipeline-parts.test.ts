@@ -17,7 +17,7 @@ import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
 import { appAccess } from '../src/server/auth-setup.js';
 import { createApp } from '../src/server/create-app.js';
-import { PartCache, planOf } from '../src/server/pipeline-parts.js';
+import { inTurns, PartCache, planOf } from '../src/server/pipeline-parts.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, expectNoErrors, type GraphQLClient, type GraphQLResponse } from './support/graphql-client.js';
 import { selectAll } from './support/select-all.js';
@@ -702,5 +702,39 @@ describe('a listing answered part by part, a few parts at a time', () => {
     const data = expectNoErrors(await client.query('{ pipelines(approach: HYBRID, namespace: "many") { name stages { name } } }'));
     expect(data.pipelines.map((p: { name: string }) => p.name)).toEqual(names);
     expect(most).toBe(32);
+  });
+});
+
+describe('inTurns', () => {
+  it('starts nothing more once one piece of work has failed', async () => {
+    const started: number[] = [];
+    const failure = new Error('part 3 failed');
+    const run = inTurns(10, 2, async (index) => {
+      started.push(index);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (index === 3) throw failure;
+    });
+    await expect(run).rejects.toBe(failure);
+    // Let the other worker finish the piece it was on.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    // 0 and 1, then 2 and 3 as they free up, then 4 beside the failing 3: nothing after.
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('runs every piece once, in index order, with no more than atOnce at a time', async () => {
+    const started: number[] = [];
+    let running = 0;
+    let most = 0;
+    await inTurns(7, 3, async (index) => {
+      started.push(index);
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+    });
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(most).toBe(3);
+    await inTurns(0, 3, async () => {
+      throw new Error('no work to run');
+    });
   });
 });
