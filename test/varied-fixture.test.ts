@@ -273,6 +273,13 @@ describe('the varied fixture (a snapshot directory through --source)', () => {
     ]);
   });
 
+  it('pipelines(namespace: null) looks in every namespace, as when it is omitted', async () => {
+    const omitted = expectNoErrors(await client.query('{ pipelines { id } }'));
+    expect(omitted.pipelines.map((p: { id: string }) => p.id)).toContain('Pipeline:HYBRID:team-a/team-pipeline');
+    expect(expectNoErrors(await client.query('{ pipelines(namespace: null) { id } }'))).toEqual(omitted);
+    expect(expectNoErrors(await client.query('query($ns: String) { pipelines(namespace: $ns) { id } }', { ns: null }))).toEqual(omitted);
+  });
+
   it('pipelines(namespace) and pipeline(namespace) look only in that namespace', async () => {
     const inTeam = expectNoErrors(await client.query('{ pipelines(namespace: "team-a") { id } }'));
     expect(inTeam.pipelines).toEqual([{ id: 'Pipeline:HYBRID:team-a/team-pipeline' }]);
