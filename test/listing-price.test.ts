@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSource } from '../src/cluster/create-source.js';
-import type { ClusterReader, ClusterSource } from '../src/cluster/reader.js';
+import type { ClusterSource } from '../src/cluster/reader.js';
 import type { ResourceKind } from '../src/cluster/resources.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -13,6 +13,7 @@ import { appAccess } from '../src/server/auth-setup.js';
 import { createApp } from '../src/server/create-app.js';
 import { measureQuery } from '../src/server/query-cost.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
+import { interceptedReads } from './support/intercepted-reads.js';
 import { clientFor, type GraphQLResponse } from './support/graphql-client.js';
 
 /**
@@ -51,23 +52,8 @@ let snapshot: ClusterSource;
 /** Kinds read since the last reset, through any request's reader. */
 const readKinds = new Set<ResourceKind>();
 
-/** The snapshot, every read noted by kind; its generation and feed kept, so per-pipeline parts run. */
-function noted(inner: ClusterSource): ClusterSource {
-  const note = (reader: ClusterReader): ClusterReader => ({
-    list: (kind, ...rest) => (readKinds.add(kind), reader.list(kind, ...rest)),
-    get: (kind, ...rest) => (readKinds.add(kind), reader.get!(kind, ...rest)),
-    listByLabels: (kind, ...rest) => (readKinds.add(kind), reader.listByLabels!(kind, ...rest)),
-    listByInventoryEntry: (kind, ...rest) => (readKinds.add(kind), reader.listByInventoryEntry!(kind, ...rest)),
-    freshness: (kinds) => reader.freshness!(kinds),
-  });
-  return {
-    description: inner.description,
-    readerFor: (scope) => note(inner.readerFor(scope)),
-    checkReady: () => inner.checkReady(),
-    generation: () => inner.generation!(),
-    subscribe: (listener) => inner.subscribe!(listener),
-  };
-}
+/** The snapshot, every read noted by kind (per-pipeline parts still run over it). */
+const noted = (inner: ClusterSource) => interceptedReads(inner, (kind) => void readKinds.add(kind));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'listing-price-'));

@@ -85,15 +85,10 @@ export class ClusterLoaders {
     return this.reader.freshness?.(kinds) ?? { stale: false, lastSyncAt: null, staleKinds: [] };
   }
 
-  /** Whether the request's deadline has passed or its client went away. */
-  get expired(): boolean {
-    // Stryker disable next-line ConditionalExpression: without a deadline, Date.now() > undefined is false anyway
-    return this.signal?.aborted === true || (this.deadlineAt !== undefined && Date.now() > this.deadlineAt);
-  }
-
   /** Throws DEADLINE_EXCEEDED once the request's deadline has passed or its client went away. */
   checkDeadline(what: string, kind?: ResourceKind): void {
-    if (this.expired) {
+    // Stryker disable next-line ConditionalExpression: without a deadline, Date.now() > undefined is false anyway
+    if (this.signal?.aborted || (this.deadlineAt !== undefined && Date.now() > this.deadlineAt)) {
       throw new PipelineApiError('DEADLINE_EXCEEDED', `${what} was cancelled: the query's deadline passed or its client went away.`, kind ? { kind } : undefined, { cause: this.signal?.reason });
     }
   }

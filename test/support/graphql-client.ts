@@ -4,6 +4,7 @@ import type { App } from '../../src/server/create-app.js';
 export interface GraphQLErrorShape {
   message: string;
   path?: (string | number)[];
+  locations?: { line: number; column: number }[];
   extensions?: Record<string, unknown> & { code?: string };
 }
 
