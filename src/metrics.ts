@@ -70,6 +70,13 @@ const openSubscriptions = new Gauge({
   registers: [metricsRegistry],
 });
 
+const pipelineParts = new Counter({
+  name: `${PREFIX}pipeline_parts_total`,
+  help: 'Pipelines of answers assembled part by part, by how each was answered: "kept" (a part reused, nothing it read changed), "compiled" (a listing item run by its compiled document), "interpreted" (by the executor: a root pipeline, an answer with errors, a document the compiler refused).',
+  labelNames: ['how'] as const,
+  registers: [metricsRegistry],
+});
+
 // ---------------------------------------------------------------------------------
 // Label values
 
@@ -161,6 +168,11 @@ export function observeGraphQLRequest(e: { operation: string; outcome: string; s
 
 export function countError(code: unknown): void {
   errors.inc({ code: codeLabel(code) });
+}
+
+/** How one pipeline of an answer assembled part by part was answered (see pipeline_parts_total). */
+export function countPipelinePart(how: 'kept' | 'compiled' | 'interpreted'): void {
+  pipelineParts.inc({ how });
 }
 
 /** A refusal by a limit: a label from LIMIT_OF_CODE's values, "batching" or "introspection". */

@@ -13,6 +13,7 @@ import type { ResourceKind } from '../src/cluster/resources.js';
 import { ReadRecorder } from '../src/cluster/store/read-recorder.js';
 import type { SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
+import { renderMetrics } from '../src/metrics.js';
 import { createLogger } from '../src/logger.js';
 import { schema } from '../src/schema/index.js';
 import { appAccess } from '../src/server/auth-setup.js';
@@ -96,6 +97,21 @@ const DOCUMENTS: [string, string, Record<string, unknown> | undefined][] = [
 ];
 DOCUMENTS[2]![1] = DOCUMENTS[1]![1];
 
+type PartCounts = Record<'kept' | 'compiled' | 'interpreted', number>;
+
+/** flux_pipelines_pipeline_parts_total by `how`, from /metrics' text. */
+async function partCounts(): Promise<PartCounts> {
+  const { body } = await renderMetrics();
+  const count = (how: string) => Number(body.match(new RegExp(`^flux_pipelines_pipeline_parts_total\\{how="${how}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return { kept: count('kept'), compiled: count('compiled'), interpreted: count('interpreted') };
+}
+
+const diff = (before: PartCounts, after: PartCounts): PartCounts => ({
+  kept: after.kept - before.kept,
+  compiled: after.compiled - before.compiled,
+  interpreted: after.interpreted - before.interpreted,
+});
+
 /** An answer as a client compares it: request ids out, errors in a stable order. */
 function comparable(response: GraphQLResponse): unknown {
   const errors = response.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: undefined } }));
@@ -149,6 +165,26 @@ for (const [fixture, load] of [
         expect(again.errors === undefined).toBe(!/missing|failing/.test(name));
         expect(source.total(RELEASE_KINDS)).toBe(before);
       }
+    });
+
+    it('runs each listed pipeline by its compiled part, a kept one by nothing, a root pipeline by the interpreter (/metrics)', async () => {
+      const document = `query Counted { pipelines { ${EVERYTHING} } }`;
+      let counts = await partCounts();
+      const first = await parts.query(document);
+      const listed = first.data!.pipelines as unknown[];
+      // Items whose answer has errors: their errors' paths start ["pipelines", index, ...].
+      const failing = new Set(first.errors?.map((e) => e.path?.[1]).filter((i) => typeof i === 'number'));
+      const ran = diff(counts, (counts = await partCounts()));
+      expect(ran).toEqual({ kept: 0, compiled: listed.length - failing.size, interpreted: failing.size });
+      // (Neither fixture has an error inside a listed pipeline; see "keeps no part with errors" for one.)
+      expect(failing.size).toBe(0);
+      snapshot.store.upsert('ConfigMap', unrelated(++changes));
+      await parts.query(document);
+      // Parts with errors are never kept.
+      expect(diff(counts, (counts = await partCounts()))).toEqual({ kept: listed.length - failing.size, compiled: 0, interpreted: failing.size });
+      // A root pipeline's document is run once a request: interpreted, not compiled.
+      await parts.query('query CountedOne { pipeline(approach: HYBRID, name: "example-pipeline") { name } }');
+      expect(diff(counts, await partCounts())).toEqual({ kept: 0, compiled: 0, interpreted: 1 });
     });
   });
 }
@@ -395,8 +431,13 @@ describe('a part is executed again when something it read changes', () => {
     const query = '{ pipelines(approach: CRD) { name stages { name releases { name } } } }';
     const kustomizations = demo.store.list('Kustomization', null);
     for (const k of kustomizations) demo.store.remove('Kustomization', k);
+    const counts = await partCounts();
     const a = await client.query(query, undefined, { 'x-request-id': 'first-request' });
     expect(a.errors?.length).toBeGreaterThan(0);
+    // Each CRD pipeline has an error: the compiled part's answer is dropped for the interpreter's.
+    const listed = (a.data!.pipelines as unknown[]).length;
+    expect(new Set(a.errors!.map((e) => e.path![1])).size).toBe(listed);
+    expect(diff(counts, await partCounts())).toEqual({ kept: 0, compiled: 0, interpreted: listed });
     demo.store.upsert('ConfigMap', unrelated(1));
     const before = source.total();
     const b = await client.query(query, undefined, { 'x-request-id': 'second-request' });

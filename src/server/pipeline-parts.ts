@@ -16,6 +16,8 @@ import type { Plugin } from 'graphql-yoga';
 import { randomUUID } from 'node:crypto';
 import type { SourceEvent, StoreChange } from '../cluster/reader.js';
 import { ReadRecorder } from '../cluster/store/read-recorder.js';
+import { countPipelinePart } from '../metrics.js';
+import { CompiledParts } from './compiled-parts.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { documentId, withEncoding } from './result-cache.js';
 
@@ -32,7 +34,9 @@ import { documentId, withEncoding } from './result-cache.js';
  * its JSON text until a store change concerns one of those reads. A change to one release
  * then costs one pipeline's part, not the whole answer. A root `pipeline(...)` field is one
  * part of its own (the operation with only that field), so a dashboard asking for one
- * pipeline again after a change elsewhere in the cluster gets the kept part.
+ * pipeline again after a change elsewhere in the cluster gets the kept part. A listing runs
+ * its one part document for every pipeline, so that document is compiled once and run
+ * compiled (compiled-parts.ts); a root `pipeline(...)` part, run once a request, is interpreted.
  *
  * The root fields of an assembled answer are in the document's order. Inside an object the
  * order is the executor's, which writes fields as they finish, in a part as in a full
@@ -447,7 +451,7 @@ export async function inTurns(count: number, atOnce: number, work: (index: numbe
  * Answers planned `pipelines` and `pipeline` fields part by part (see the top of this file). `generation` is
  * the store's; the cache must already be fed the store's events.
  */
-export function usePipelineParts(cache: PartCache, generation: () => number | null): Plugin<GraphQLContext> {
+export function usePipelineParts(cache: PartCache, generation: () => number | null, compiled = new CompiledParts()): Plugin<GraphQLContext> {
   const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
   const planFor = (document: DocumentNode, operationName: string | null | undefined): Plan | null => {
     let byOperation = plans.get(document);
@@ -478,9 +482,12 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
       setExecuteFn((async (executionArgs: ExecutionArgs) => {
         if (generation() === null) return execute(executionArgs);
         /** One part: kept, or executed with its reads recorded (and kept when exact). */
-        const part = async (key: string, document: DocumentNode, variableValues: ExecutionArgs['variableValues'], field: string) => {
+        const part = async (key: string, document: DocumentNode, variableValues: ExecutionArgs['variableValues'], field: string, compile: boolean) => {
           const kept = cache.get(key);
-          if (kept) return { value: kept.data, text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
+          if (kept) {
+            countPipelinePart('kept');
+            return { value: kept.data, text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
+          }
           const recorder = new ReadRecorder();
           const service = context.pipelinesThrough!((reader) => recorder.wrap(reader));
           const partContext = Object.create(context, { pipelines: { value: service } }) as GraphQLContext;
@@ -488,7 +495,12 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           let result: unknown;
           const flight = cache.takeOff(recorder);
           try {
-            result = await execute({ ...executionArgs, document, contextValue: partContext, variableValues });
+            const partArgs: ExecutionArgs = { ...executionArgs, document, contextValue: partContext, variableValues };
+            if (compile) result = await compiled.execute(partArgs, execute);
+            else {
+              countPipelinePart('interpreted');
+              result = await execute(partArgs);
+            }
           } finally {
             unchanged = cache.land(flight);
           }
@@ -530,7 +542,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
         const errors: GraphQLError[] = [...(skeleton.errors ?? [])];
         let failedBeforeExecution = false;
         const ones = plan.ones.map(async (one) => {
-          const answer = await part(`${prefix}\n${one.key}`, one.part, executionArgs.variableValues, one.key);
+          // A root pipeline's document is executed once per request: not worth compiling.
+          const answer = await part(`${prefix}\n${one.key}`, one.part, executionArgs.variableValues, one.key, false);
           failedBeforeExecution ||= !answer.executed;
           values.set(one.key, answer.value);
           texts.set(one.key, answer.text);
@@ -553,6 +566,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
               planned.part,
               { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
               ONE_FIELD,
+              // One document for every item of the listing: compiled once, run for each.
+              true,
             );
             itemTexts[index] = answer.text;
             itemValues[index] = answer.value;
