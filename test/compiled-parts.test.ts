@@ -4,7 +4,7 @@
 // answers to the byte over the demo and the varied fixture are in pipeline-parts.test.ts.
 import { buildSchema, execute, parse, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { CompiledParts } from '../src/server/compiled-parts.js';
+import { CompiledParts, DEFAULT_MIN_ITEMS, plain } from '../src/server/compiled-parts.js';
 
 const SDL = 'type Query { item(id: Int!): Item } type Item { id: Int! name: String tags: [String!]! }';
 
@@ -37,7 +37,7 @@ function interpreter() {
 
 function counted() {
   const hows: string[] = [];
-  return { hows, parts: new CompiledParts((how) => hows.push(how)) };
+  return { hows, parts: new CompiledParts(1, (how) => hows.push(how)) };
 }
 
 describe('CompiledParts', () => {
@@ -83,7 +83,7 @@ describe('CompiledParts', () => {
     const { hows, parts } = counted();
     const { asked, interpret } = interpreter();
     // Two operations and no name: the compiler cannot pick one; the interpreter says so.
-    const args: ExecutionArgs = { schema, document: parse('query A { item(id: 1) { id } } query B { item(id: 2) { id } }') };
+    const args: ExecutionArgs = { schema, document: parse('query A($i: Int!) { item(id: $i) { id } } query B($i: Int!) { item(id: $i) { id } }'), variableValues: { i: 1 } };
     for (let i = 0; i < 2; i++) {
       const result = (await parts.execute(args, interpret)) as Awaited<ReturnType<typeof execute>>;
       expect(result.errors?.[0]?.message).toBe('Must provide operation name if query contains multiple operations.');
@@ -95,9 +95,9 @@ describe('CompiledParts', () => {
   it('runs the operation named, in a document of several', async () => {
     const { hows, parts } = counted();
     const { interpret } = interpreter();
-    const document = parse('query A { item(id: 1) { id } } query B { item(id: 2) { name } }');
+    const document = parse('query A($i: Int!) { item(id: $i) { id } } query B($i: Int!) { item(id: $i) { name } }');
     const schema = schemaNaming('a');
-    expect(await parts.execute({ schema, document, operationName: 'B' }, interpret)).toEqual({ data: { item: { name: 'a-2' } } });
+    expect(await parts.execute({ schema, document, operationName: 'B', variableValues: { i: 2 } }, interpret)).toEqual({ data: { item: { name: 'a-2' } } });
     expect(hows).toEqual(['compiled']);
   });
 
@@ -114,9 +114,85 @@ describe('CompiledParts', () => {
     const schema = buildSchema('type Query { who: String where: String }');
     schema.getQueryType()!.getFields().who!.resolve = (_root, _args, context: { user: string }) => context.user;
     schema.getQueryType()!.getFields().where!.resolve = (root: { place: string }) => root.place;
-    const { parts } = counted();
-    const { interpret } = interpreter();
+    const { hows, parts } = counted();
+    const { asked, interpret } = interpreter();
     const result = await parts.execute({ schema, document: parse('{ who where }'), contextValue: { user: 'alice' }, rootValue: { place: 'dev' } }, interpret);
     expect(result).toEqual({ data: { who: 'alice', where: 'dev' } });
+    expect(asked).toEqual([]);
+    expect(hows).toEqual(['compiled']);
+  });
+
+  it('compiles a copy: the document it is given is left exactly as it was', async () => {
+    const { hows, parts } = counted();
+    const { interpret } = interpreter();
+    const document = parse('query Part($id: Int!) { item(id: $id) { ...F also: name } } fragment F on Item { id name tags }');
+    const before = JSON.stringify(document);
+    await parts.execute({ schema: schemaNaming('a'), document, variableValues: { id: 1 } }, interpret);
+    expect(hows).toEqual(['compiled']);
+    expect(JSON.stringify(document)).toBe(before);
+  });
+
+  it('interprets a document that is not plain, every time, without compiling it', async () => {
+    const { hows, parts } = counted();
+    const { asked, interpret } = interpreter();
+    const document = parse('query Part($id: Int!, $x: Boolean!) { item(id: $id) { id name @include(if: $x) } }');
+    const schema = schemaNaming('a');
+    for (const x of [true, false]) {
+      const args: ExecutionArgs = { schema, document, variableValues: { id: 1, x } };
+      expect(await parts.execute(args, interpret)).toEqual(await execute(args));
+    }
+    expect(asked).toHaveLength(2);
+    expect(hows).toEqual(['interpreted', 'interpreted']);
+  });
+
+  it('interprets a part whose compiled run throws, and gives the interpreter’s answer', async () => {
+    const { hows, parts } = counted();
+    const { asked, interpret } = interpreter();
+    // Variables that fail to be read the first time only: the compiled run throws, the interpreter reads them.
+    let reads = 0;
+    const variableValues = new Proxy(
+      { id: 2 },
+      {
+        get(target, key, receiver) {
+          if (key === 'id' && reads++ === 0) throw new Error('not yet');
+          return Reflect.get(target, key, receiver);
+        },
+      },
+    );
+    const result = await parts.execute({ schema: schemaNaming('a'), document: DOCUMENT, variableValues }, interpret);
+    expect(reads).toBeGreaterThan(1);
+    expect(asked).toHaveLength(1);
+    expect(hows).toEqual(['interpreted']);
+    expect(result).toEqual({ data: { item: { id: 2, name: 'a-2', tags: ['t2'] } } });
+  });
+
+  it('compiles listings of 64 pipelines and more by default', () => {
+    expect(DEFAULT_MIN_ITEMS).toBe(64);
+    expect(new CompiledParts().minItems).toBe(64);
+  });
+});
+
+describe('plain: what graphql-jit answers as the executor does', () => {
+  it.each([
+    ['fields, aliases, fragments and inline fragments', 'query P($id: Int!) { item(id: $id) { id n: name ...F ... on Item { tags } } } fragment F on Item { name }'],
+    ['variables with default values', 'query P($id: Int! = 3, $s: String = "x") { item(id: $id) { id } }'],
+    ['__typename', '{ item(id: $id) { __typename } }'],
+    ['an alias with one leading underscore', '{ item(id: $id) { _n: name } }'],
+  ])('plain: %s', (_what, source) => {
+    expect(plain(parse(source))).toBe(true);
+  });
+
+  it.each([
+    ['@include on a field', 'query P($x: Boolean!) { item(id: $id) { name @include(if: $x) } }'],
+    ['@skip on a fragment spread', 'query P($x: Boolean!) { item(id: $id) { ...F @skip(if: $x) } } fragment F on Item { name }'],
+    ['a directive on an inline fragment', 'query P($x: Boolean!) { item(id: $id) { ... on Item @include(if: $x) { name } } }'],
+    ['a directive inside a fragment definition', 'query P($x: Boolean!) { item(id: $id) { ...F } } fragment F on Item { name @skip(if: $x) }'],
+    ['a literal argument (written into the generated code)', '{ item(id: 1) { name } }'],
+    ['a string argument', '{ item(id: $id) { name(format: "__MAGIC_DATE__(x)") } }'],
+    ['an object argument, even of variables', '{ item(id: $id) { name(format: { a: $a }) } }'],
+    ['an alias __proto__ (lost in an object literal)', '{ item(id: $id) { __proto__: name } }'],
+    ['an alias beginning with two underscores', '{ item(id: $id) { __n: name } }'],
+  ])('not plain: %s', (_what, source) => {
+    expect(plain(parse(source))).toBe(false);
   });
 });

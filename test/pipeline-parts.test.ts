@@ -87,6 +87,13 @@ const DOCUMENTS: [string, string, Record<string, unknown> | undefined][] = [
     fragment P on Pipeline { id name health stages { order name releases { __typename name ready version } } }`,
     { name: 'example-pipeline', ns: 'flux-system' },
   ],
+  // What graphql-jit answers differently (so those listings are never compiled), each beside a plain field.
+  ['a fragment spread twice, the first skipped', 'query($x: Boolean!) { pipelines { name stages { ...S @include(if: $x) ...S } } } fragment S on Stage { name order }', { x: false }],
+  ['the same fragment with and without a condition, in two fields', 'query($x: Boolean!) { pipelines { stages { ...S @include(if: $x) } s2: stages { ...S } } } fragment S on Stage { name }', { x: false }],
+  ['a condition failing, given null', 'query($y: Boolean = true) { pipelines { name stages { name @include(if: $y) } } }', { y: null }],
+  ['@skip inside an inline fragment', 'query($x: Boolean!) { pipelines { name stages { ... on Stage { order name @skip(if: $x) } } } }', { x: true }],
+  ['an alias __proto__', '{ pipelines { name __proto__: namespace stages { __proto__: name } } }', undefined],
+  ['a variable with a default value', 'query($ns: String = "flux-system") { pipelines(namespace: $ns) { name stages { name releases { name version } } } }', undefined],
   ['a variable failing its type, one pipeline alone', 'query($a: Approach!) { pipeline(approach: $a, name: "example-pipeline") { name } }', { a: 'HYBRI' }],
   ['a variable failing its type, beside other fields', 'query($a: Approach!) { freshness { stale } pipeline(approach: $a, name: "example-pipeline") { name } pipelines { name } }', { a: 'HYBRI' }],
   [
@@ -143,7 +150,8 @@ for (const [fixture, load] of [
     beforeAll(async () => {
       snapshot = (await load()) as SnapshotSource;
       source = counted(snapshot);
-      parts = clientFor(createApp({ source, logger: createLogger('silent'), limits: LIFTED }));
+      // Every listing compiled, however short: the compiled parts must answer as the executor does.
+      parts = clientFor(createApp({ source, logger: createLogger('silent'), limits: LIFTED, compileListingsOf: 1 }));
       // --result-cache-mb 0: nothing kept, every answer executed in full.
       whole = clientFor(createApp({ source, logger: createLogger('silent'), limits: LIFTED, resultCacheBytes: 0 }));
     });
@@ -182,7 +190,7 @@ for (const [fixture, load] of [
       await parts.query(document);
       // Parts with errors are never kept.
       expect(diff(counts, (counts = await partCounts()))).toEqual({ kept: listed.length - failing.size, compiled: 0, interpreted: failing.size });
-      // A root pipeline's document is run once a request: interpreted, not compiled.
+      // A root pipeline's document is run once per request: interpreted, not compiled.
       await parts.query('query CountedOne { pipeline(approach: HYBRID, name: "example-pipeline") { name } }');
       expect(diff(counts, await partCounts())).toEqual({ kept: 0, compiled: 0, interpreted: 1 });
     });
@@ -200,7 +208,7 @@ describe('a part is executed again when something it read changes', () => {
   beforeEach(async () => {
     demo = (await createSource({ type: 'demo' })) as SnapshotSource;
     source = counted(demo);
-    client = clientFor(createApp({ source, logger: createLogger('silent') }));
+    client = clientFor(createApp({ source, logger: createLogger('silent'), compileListingsOf: 1 }));
   });
 
   function bumped(version: string): KubeObject {
@@ -424,6 +432,14 @@ describe('a part is executed again when something it read changes', () => {
     expect(JSON.stringify(answer.data)).toContain('"version":"1"');
     const whole = clientFor(createApp({ source, logger: createLogger('silent'), resultCacheBytes: 0 }));
     expect(answer).toEqual(await whole.query(document));
+  });
+
+  it('interprets a listing of fewer than 64 pipelines by default, compiling none (/metrics)', async () => {
+    const byDefault = clientFor(createApp({ source, logger: createLogger('silent') }));
+    const counts = await partCounts();
+    const answer = await byDefault.query('{ pipelines { name stages { name releases { name } } } }');
+    expect(answer.errors).toBeUndefined();
+    expect(diff(counts, await partCounts())).toEqual({ kept: 0, compiled: 0, interpreted: answer.data!.pipelines.length });
   });
 
   it('keeps no part with errors: each answer carries its own request id', async () => {

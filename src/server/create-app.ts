@@ -16,6 +16,7 @@ import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetri
 import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
 import { partCacheFed, usePipelineParts } from './pipeline-parts.js';
+import { CompiledParts, DEFAULT_MIN_ITEMS } from './compiled-parts.js';
 import { useFreshContextPerEvent } from './subscription-events.js';
 import { useBodyLimit } from './body-limit.js';
 import { graphiqlPage } from './graphiql-page.js';
@@ -69,6 +70,8 @@ export interface AppOptions {
   access?: AppAccess;
   /** Estimated bytes of query answers kept for reuse while the source is unchanged; 0: none. */
   resultCacheBytes?: number;
+  /** The smallest `pipelines` listing whose per-pipeline part runs compiled (see compiled-parts.ts). */
+  compileListingsOf?: number;
 }
 
 /** Enough for a few hundred typical answers and a few of the largest (all pipelines of a big fleet). */
@@ -213,6 +216,7 @@ export function createApp({
   subscriptions = DEFAULT_SUBSCRIPTIONS,
   trackSubscription,
   resultCacheBytes = DEFAULT_RESULT_CACHE_BYTES,
+  compileListingsOf = DEFAULT_MIN_ITEMS,
 }: AppOptions): App {
   // graphql-js validates a schema on its first execution and remembers the result: tens of
   // milliseconds that would otherwise fall on the first caller after /readyz turns 200.
@@ -241,7 +245,10 @@ export function createApp({
   const recheckMs = access ? access.policy.ttlMs / 2 : undefined;
   const generation = source.generation?.bind(source);
   const resultCache = generation && resultCacheBytes > 0 ? useResultCache(new ResultCache(resultCacheBytes), generation) : null;
-  const pipelineParts = generation && source.subscribe && resultCacheBytes > 0 ? usePipelineParts(partCacheFed(resultCacheBytes, source.subscribe.bind(source)), generation) : null;
+  const pipelineParts =
+    generation && source.subscribe && resultCacheBytes > 0
+      ? usePipelineParts(partCacheFed(resultCacheBytes, source.subscribe.bind(source)), generation, new CompiledParts(compileListingsOf))
+      : null;
   const graphiqlHeaders = access?.graphiqlHeaders ? { headers: JSON.stringify(access.graphiqlHeaders, null, 2) } : {};
   // Makes Yoga's context object of a request (`target`) a GraphQLContext.
   const requestContext = (request: Request, target: object): void => {

@@ -34,9 +34,10 @@ import { documentId, withEncoding } from './result-cache.js';
  * its JSON text until a store change concerns one of those reads. A change to one release
  * then costs one pipeline's part, not the whole answer. A root `pipeline(...)` field is one
  * part of its own (the operation with only that field), so a dashboard asking for one
- * pipeline again after a change elsewhere in the cluster gets the kept part. A listing runs
- * its one part document for every pipeline, so that document is compiled once and run
- * compiled (compiled-parts.ts); a root `pipeline(...)` part, run once a request, is interpreted.
+ * pipeline again after a change elsewhere in the cluster gets the kept part. A long listing
+ * runs its one part document for every pipeline, so that document is compiled once and run
+ * compiled where that is exact (compiled-parts.ts); a root `pipeline(...)` part, run once a
+ * request, is interpreted.
  *
  * The root fields of an assembled answer are in the document's order. Inside an object the
  * order is the executor's, which writes fields as they finish, in a part as in a full
@@ -566,8 +567,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
               planned.part,
               { ...executionArgs.variableValues, [planned.approachVar]: item.approach, [planned.nameVar]: item.name, [planned.namespaceVar]: item.namespace },
               ONE_FIELD,
-              // One document for every item of the listing: compiled once, run for each.
-              true,
+              // One document for every item of a long listing: compiled once, run for each.
+              items.length >= compiled.minItems,
             );
             itemTexts[index] = answer.text;
             itemValues[index] = answer.value;
