@@ -26,6 +26,7 @@ export default {
     '!src/cluster/snapshot/parse-pool.ts',
     'src/server/query-cost.ts',
     'src/server/pipeline-parts.ts',
+    'src/server/compiled-parts.ts',
     'src/server/hardening.ts',
     'src/config.ts',
     '!src/**/*.test.ts',
