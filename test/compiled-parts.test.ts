@@ -2,9 +2,10 @@
 // errors come from the compiled document, anything else from the interpreter it is given, so
 // errors read exactly as a full execution gives them. On small schemas of its own; the same
 // answers to the byte over the demo and the varied fixture are in pipeline-parts.test.ts.
-import { buildSchema, execute, parse, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { buildSchema, execute, isAbstractType, isObjectType, parse, type ExecutionArgs, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { CompiledParts, DEFAULT_MIN_ITEMS, plain } from '../src/server/compiled-parts.js';
+import { schema as serviceSchema } from '../src/schema/index.js';
+import { CompiledParts, DEFAULT_MIN_ITEMS, MAX_COMPILED_FAILURES, plain } from '../src/server/compiled-parts.js';
 
 const SDL = 'type Query { item(id: Int!): Item } type Item { id: Int! name: String tags: [String!]! }';
 
@@ -65,6 +66,24 @@ describe('CompiledParts', () => {
     expect(hows).toEqual(['interpreted']);
     expect(result.data).toEqual({ item: { id: 13, name: null, tags: ['t13'] } });
     expect(result.errors?.map((e) => e.toJSON())).toEqual([{ message: 'item 13 could not be read', path: ['item', 'name'], locations: [{ line: 1, column: 44 }] }]);
+  });
+
+  it('interprets a document only, once its compiled runs have had errors 32 times', async () => {
+    const schema = schemaNaming('a');
+    const { hows, parts } = counted();
+    const { asked, interpret } = interpreter();
+    for (let i = 0; i < MAX_COMPILED_FAILURES - 1; i++) await parts.execute({ schema, document: DOCUMENT, variableValues: { id: 13 } }, interpret);
+    // Not yet given up: a part without errors is still answered compiled.
+    await parts.execute({ schema, document: DOCUMENT, variableValues: { id: 1 } }, interpret);
+    expect(hows.at(-1)).toBe('compiled');
+    await parts.execute({ schema, document: DOCUMENT, variableValues: { id: 13 } }, interpret);
+    expect(asked).toHaveLength(MAX_COMPILED_FAILURES);
+    // Given up: even a part without errors is interpreted now, and the document is not compiled again.
+    const result = await parts.execute({ schema, document: DOCUMENT, variableValues: { id: 1 } }, interpret);
+    expect(result).toEqual({ data: { item: { id: 1, name: 'a-1', tags: ['t1'] } } });
+    expect(asked).toHaveLength(MAX_COMPILED_FAILURES + 1);
+    expect(hows.filter((how) => how === 'compiled')).toHaveLength(1);
+    expect(MAX_COMPILED_FAILURES).toBe(32);
   });
 
   it('a variable of the wrong type is the interpreter’s error too', async () => {
@@ -194,5 +213,23 @@ describe('plain: what graphql-jit answers as the executor does', () => {
     ['an alias beginning with two underscores', '{ item(id: $id) { __n: name } }'],
   ])('not plain: %s', (_what, source) => {
     expect(plain(parse(source))).toBe(false);
+  });
+});
+
+describe('the service schema’s type resolution, which graphql-jit calls unguarded', () => {
+  // A throw there after a resolver's promise would leave a compiled part unsettled (see compiled-parts.ts).
+  const odd: unknown[] = [{}, { kind: 'Deployment' }, { kind: 7 }, 'HelmRelease', 0, [], Object.create(null)];
+  const types = Object.values(serviceSchema.getTypeMap()).filter((t) => !t.name.startsWith('__'));
+
+  it('resolveType of every interface and union never throws', () => {
+    const abstract = types.filter(isAbstractType);
+    expect(abstract.map((t) => t.name).sort()).toEqual(['Node', 'Release']);
+    for (const type of abstract) for (const value of odd) expect(() => type.resolveType?.(value, {}, {} as GraphQLResolveInfo, type)).not.toThrow();
+  });
+
+  it('isTypeOf of every object type that has one never throws', () => {
+    const checked = types.filter(isObjectType).filter((t) => t.isTypeOf);
+    expect(checked.map((t) => t.name).sort()).toEqual(['HelmRelease', 'Kustomization']);
+    for (const type of checked) for (const value of odd) expect(() => type.isTypeOf!(value, {}, {} as GraphQLResolveInfo)).not.toThrow();
   });
 });

@@ -27,6 +27,11 @@ import { countPipelinePart } from '../metrics.js';
  *   by the interpreter, so every error a client sees (message, path, locations, extensions,
  *   partial data) is the one a full execution gives. The resolvers only read, so running a
  *   part twice costs time, nothing else.
+ * One thing graphql-jit does not guard: a type's `isTypeOf` or `resolveType` that throws
+ * after a resolver's promise leaves the compiled run unsettled. This schema's (release.ts,
+ * node.ts) compare a field of a non-null value or look it up in a WeakMap, and cannot throw
+ * (compiled-parts.test.ts checks them on odd values).
+ *
  * Compiling costs milliseconds (2-10 ms for the bench's selections, several times that for
  * a selection of every field), so it is only worth it for a listing of many pipelines:
  * `minItems` (see pipeline-parts.ts).
@@ -36,6 +41,8 @@ import { countPipelinePart } from '../metrics.js';
  */
 export class CompiledParts {
   private readonly compiled = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, CompiledQuery | null>>();
+  /** Compiled runs with errors, by document: past MAX_COMPILED_FAILURES the document is interpreted. */
+  private readonly failures = new WeakMap<CompiledQuery, number>();
 
   /**
    * `minItems`: the smallest listing whose part is compiled. `count` is told how each part
@@ -56,10 +63,16 @@ export class CompiledParts {
       } catch {
         // The interpreter below gives whatever error this is, as a full execution would.
       }
+      // Stryker disable next-line ConditionalExpression: equivalent but for work, graphql-jit leaves errors out of an answer without any (an empty list would only be run again)
       if (result && (result.errors === undefined || result.errors.length === 0)) {
         this.count('compiled');
         return result;
       }
+      // Parts that keep failing (a namespace the service may not read, a non-null variable with
+      // a default, which graphql-jit does not apply) would cost two runs each on every listing.
+      const failures = (this.failures.get(query) ?? 0) + 1;
+      this.failures.set(query, failures);
+      if (failures >= MAX_COMPILED_FAILURES) this.compiled.get(args.schema)!.set(args.document, null);
     }
     this.count('interpreted');
     return interpret(args);
@@ -75,6 +88,7 @@ export class CompiledParts {
       if (plain(document)) {
         try {
           const compiled = compileQuery(schema, parse(print(document)), operationName ?? undefined);
+          // Stryker disable next-line ConditionalExpression: equivalent but for work, a refusal kept as the query has no query function: its every run throws, is caught and interpreted, until given up
           if (isCompiledQuery(compiled)) query = compiled;
         } catch {
           // Left to the interpreter, which reports whatever is wrong with it.
@@ -85,6 +99,9 @@ export class CompiledParts {
     return query;
   }
 }
+
+/** Compiled runs of one document that may end in errors before it is only interpreted. */
+export const MAX_COMPILED_FAILURES = 32;
 
 /** Below this many pipelines a listing's part is interpreted: compiling would cost more than it saves. */
 export const DEFAULT_MIN_ITEMS = 64;
