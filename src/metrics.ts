@@ -72,7 +72,7 @@ const openSubscriptions = new Gauge({
 
 const pipelineParts = new Counter({
   name: `${PREFIX}pipeline_parts_total`,
-  help: 'Pipelines of answers assembled part by part, by how each was answered: "kept" (a part reused, nothing it read changed), "compiled" (a listing item run by its compiled document), "interpreted" (by the executor: a root pipeline, an answer with errors, a document the compiler refused).',
+  help: 'Pipelines of answers assembled part by part, by how each was answered: "kept" (a part reused, nothing it read changed), "compiled" (a listing item run by its compiled document), "interpreted" (by the executor: a root pipeline, a listing under 64 pipelines or not plain, an answer with errors).',
   labelNames: ['how'] as const,
   registers: [metricsRegistry],
 });

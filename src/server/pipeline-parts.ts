@@ -41,7 +41,8 @@ import { documentId, withEncoding } from './result-cache.js';
  *
  * The root fields of an assembled answer are in the document's order. Inside an object the
  * order is the executor's, which writes fields as they finish, in a part as in a full
- * execution (so the two may order an object's keys differently; the data are the same).
+ * execution (so the two may order an object's keys differently; the data are the same), and
+ * a compiled part's is the document's.
  *
  * Only what is exact is reused:
  * - parts without errors (errors carry their request's id, and some depend on time);
