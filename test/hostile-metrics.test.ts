@@ -17,6 +17,7 @@ import { useRequestMetrics } from '../src/server/hardening.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { demoSource } from './support/demo-app.js';
 import { clientAt } from './support/graphql-client.js';
+import { sample } from './support/metrics-sample.js';
 import { eventually, startServer, type RunningServer } from './support/processes.js';
 
 /*
@@ -24,19 +25,6 @@ import { eventually, startServer, type RunningServer } from './support/processes
  * socket for the figures (the registry is the module's own, so each assertion compares a
  * value before and after), and the server process for --metrics-port.
  */
-
-/** One sample's value from the exposition text, 0 when the series does not exist. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels);
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (wanted.every(([k, v]) => have[k] === v) && Object.keys(have).length === wanted.length) return Number(match[3]);
-  }
-  return 0;
-}
 
 describe('/metrics on the API port', () => {
   let server: Server;
