@@ -579,9 +579,9 @@ describe('PartCache', () => {
 
   it('drops a part when a change answers one of its reads, and only then', () => {
     const cache = new PartCache(1 << 20);
-    cache.set('a', { a: 1 }, '{"a":1}', recorderReading('HelmRelease', 'dev', { p: 'a' }));
-    cache.set('b', { b: 1 }, '{"b":1}', recorderReading('HelmRelease', 'dev', { p: 'b' }));
-    cache.set('all', { c: 1 }, '{"c":1}', recorderReading('HelmRelease', null, { p: 'c' }));
+    cache.set('a', '{"a":1}', recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    cache.set('b', '{"b":1}', recorderReading('HelmRelease', 'dev', { p: 'b' }));
+    cache.set('all', '{"c":1}', recorderReading('HelmRelease', null, { p: 'c' }));
     // Same kind and namespace, another label: nobody's.
     cache.apply({ type: 'change', change: { kind: 'HelmRelease', type: 'ADDED', object: object('HelmRelease', 'dev', 'x', { p: 'z' }) } });
     expect(cache.size).toBe(3);
@@ -651,51 +651,51 @@ describe('PartCache', () => {
     const cache = new PartCache(1 << 20);
     const recorder = recorderReading('HelmRelease', 'dev', { p: 'a' });
     void recorder.wrap({ list: async () => [] }).listByLabels!('Deployment', 'dev', { p: 'a' });
-    cache.set('k', 1, '1', recorder);
-    // 5 × 1 + 2 × 1 + 200 × 2
-    expect(cache.bytes).toBe(407);
+    cache.set('k', '1', recorder);
+    // 2 × 1 + 2 × 1 + 200 × 2
+    expect(cache.bytes).toBe(404);
   });
 
   it('drops everything when a feed changes health', () => {
     const cache = new PartCache(1 << 20);
-    cache.set('a', 1, '1', recorderReading('HelmRelease', 'dev', {}));
+    cache.set('a', '1', recorderReading('HelmRelease', 'dev', {}));
     cache.apply({ type: 'health', kind: 'Deployment', stale: true, error: null });
     expect(cache.size).toBe(0);
   });
 
   it('stays within its byte bound, least recently used out first', () => {
-    // Each part is estimated at 5 bytes per character of its text, 2 per character of its key,
-    // and 200 per read it keeps (one here).
-    const text = 'x'.repeat(440);
+    // Each part is estimated at 2 bytes per character of its text and of its key, and 200 per
+    // read it keeps (one here): 2,402 bytes, four of them 9,608.
+    const text = 'x'.repeat(1_100);
     const cache = new PartCache(10_000);
-    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, text, text, recorderReading('HelmRelease', 'dev', {}));
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, text, recorderReading('HelmRelease', 'dev', {}));
     expect(cache.size).toBe(4);
     cache.get('a');
-    cache.set('e', text, text, recorderReading('HelmRelease', 'dev', {}));
+    cache.set('e', text, recorderReading('HelmRelease', 'dev', {}));
     expect(cache.bytes).toBeLessThanOrEqual(10_000);
     expect(cache.get('b')).toBeUndefined();
     for (const key of ['a', 'c', 'd', 'e']) expect(cache.get(key)).toBeDefined();
     // A part over a quarter of the bound is not kept at all.
-    cache.set('huge', 0, 'y'.repeat(460), recorderReading('HelmRelease', 'dev', {}));
+    cache.set('huge', 'y'.repeat(1_150), recorderReading('HelmRelease', 'dev', {}));
     expect(cache.get('huge')).toBeUndefined();
   });
 
   it('keeps parts of exactly a quarter of the bound, four of them filling it exactly', () => {
-    // 5 × 458 + 2 × 5 + 200 × 1 = 2,500 bytes each: a quarter of 10,000.
-    const text = 'x'.repeat(458);
+    // 2 × 1,145 + 2 × 5 + 200 × 1 = 2,500 bytes each: a quarter of 10,000.
+    const text = 'x'.repeat(1_145);
     const cache = new PartCache(10_000);
-    for (const key of ['key-a', 'key-b', 'key-c', 'key-d']) cache.set(key, text, text, recorderReading('HelmRelease', 'dev', {}));
+    for (const key of ['key-a', 'key-b', 'key-c', 'key-d']) cache.set(key, text, recorderReading('HelmRelease', 'dev', {}));
     expect(cache.size).toBe(4);
     expect(cache.bytes).toBe(10_000);
     // The same key again replaces its part, it is not counted twice.
-    cache.set('key-a', text, text, recorderReading('HelmRelease', 'dev', {}));
+    cache.set('key-a', text, recorderReading('HelmRelease', 'dev', {}));
     expect(cache.size).toBe(4);
     expect(cache.bytes).toBe(10_000);
   });
 
   it('counts hits and misses', () => {
     const cache = new PartCache(1 << 20);
-    cache.set('a', 1, '1', recorderReading('HelmRelease', 'dev', {}));
+    cache.set('a', '1', recorderReading('HelmRelease', 'dev', {}));
     cache.get('a');
     cache.get('a');
     cache.get('b');
@@ -704,7 +704,7 @@ describe('PartCache', () => {
 
   it('drops a part a change concerns through the object before it, in another namespace than after', () => {
     const cache = new PartCache(1 << 20);
-    cache.set('dev', 1, '1', recorderReading('HelmRelease', 'dev', { p: 'a' }));
+    cache.set('dev', '1', recorderReading('HelmRelease', 'dev', { p: 'a' }));
     cache.apply({
       type: 'change',
       change: { kind: 'HelmRelease', type: 'MODIFIED', object: object('HelmRelease', 'prod', 'moved', { p: 'a' }), previous: object('HelmRelease', 'dev', 'moved', { p: 'a' }) },
@@ -721,11 +721,11 @@ describe('PartCache', () => {
       void recorder.wrap({ list: async () => [] }).get!('Namespace', '', 'dev');
       return recorder;
     };
-    cache.set('after', 1, '1', reading());
+    cache.set('after', '1', reading());
     cache.apply({ type: 'change', change: { kind: 'Namespace', type: 'ADDED', object: clusterScoped('dev') } });
     expect(cache.get('after')).toBeUndefined();
     // The object before the change had no namespace, the one after has (a store may hold both).
-    cache.set('before', 1, '1', reading());
+    cache.set('before', '1', reading());
     cache.apply({ type: 'change', change: { kind: 'Namespace', type: 'MODIFIED', object: clusterScoped('dev', 'elsewhere'), previous: clusterScoped('dev') } });
     expect(cache.get('before')).toBeUndefined();
   });

@@ -330,9 +330,28 @@ describe('ResultCache', () => {
     const replaced = { ...served, errors: [{ message: 'm' }] };
     expect(served.stringify!(replaced as never)).toBe('{"data":{"n":1},"errors":[{"message":"m"}]}');
     // Not kept (too large): returned as given, nothing attached.
-    const big = { data: { padding: 'x'.repeat(200_000) } };
+    const big = { data: { padding: 'x'.repeat(300_000) } };
     expect(cache.set('b', 1, big, Infinity)).toBe(big);
     expect(withEncoding(big).stringify!(big)).toBe(JSON.stringify(big));
+  });
+
+  it('keeps only the text: its fields are read back from it, and writing one replaces it', () => {
+    const cache = new ResultCache(1_000_000);
+    const given = { data: { n: 1, list: [{ a: 'x' }] } };
+    const kept = cache.set('a', 1, given, Infinity);
+    // Changing the executor's objects afterwards changes nothing kept: nothing of them is held.
+    given.data.list[0]!.a = 'changed';
+    const served = cache.get('a', 1)!;
+    expect(served.data).toEqual({ n: 1, list: [{ a: 'x' }] });
+    expect(Object.keys(served)).toEqual(['data']);
+    expect({ ...served }).toEqual({ data: { n: 1, list: [{ a: 'x' }] } });
+    // Each read parses afresh: a consumer changing what it read changes nothing kept either.
+    (served.data as { n: number }).n = 2;
+    expect(served.data).toEqual({ n: 1, list: [{ a: 'x' }] });
+    expect(served.stringify!(served)).toBe('{"data":{"n":1,"list":[{"a":"x"}]}}');
+    // A field written is the value written (the text still answers for the object as kept).
+    (kept as { data: unknown }).data = { n: 3 };
+    expect(kept.data).toEqual({ n: 3 });
   });
 
   it('drops the least recently used answers beyond its byte bound', () => {

@@ -19,7 +19,7 @@ import { ReadRecorder } from '../cluster/store/read-recorder.js';
 import { countPipelinePart } from '../metrics.js';
 import { CompiledParts } from './compiled-parts.js';
 import type { GraphQLContext } from '../schema/context.js';
-import { documentId, withEncoding } from './result-cache.js';
+import { documentId, fromText } from './result-cache.js';
 
 /**
  * Per-pipeline parts of `pipelines` answers, reused across store changes.
@@ -112,19 +112,18 @@ interface Plan {
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
 interface Part {
-  data: unknown;
+  /** Its answer, as JSON text only: the value is parsed back from it when an answer with errors needs it. */
   json: string;
   recorder: ReadRecorder;
   bytes: number;
 }
 
 /**
- * Estimated bytes of a kept part: its JSON text and the objects parsed from it (see
- * result-cache.ts), its key, and the reads it keeps to be checked against changes (a read
+ * Estimated bytes of a kept part: its JSON text (at most two bytes a character), its key, and the reads it keeps to be checked against changes (a read
  * record, its labels and its place in the recorder's lists: about 200 bytes, measured).
  */
 const BYTES_PER_READ = 200;
-const estimateBytes = (json: string, key: string, reads: number): number => 5 * json.length + 2 * key.length + BYTES_PER_READ * reads;
+const estimateBytes = (json: string, key: string, reads: number): number => 2 * json.length + 2 * key.length + BYTES_PER_READ * reads;
 
 /** A part being executed: spoiled when a change concerns something it has read so far. */
 export interface Flight {
@@ -175,11 +174,11 @@ export class PartCache {
     return part;
   }
 
-  set(key: string, data: unknown, json: string, recorder: ReadRecorder): void {
+  set(key: string, json: string, recorder: ReadRecorder): void {
     const bytes = estimateBytes(json, key, recorder.size);
     if (bytes > this.maxBytes / 4) return;
     this.drop(key);
-    this.parts.set(key, { data, json, recorder, bytes });
+    this.parts.set(key, { json, recorder, bytes });
     this.held += bytes;
     for (const scope of scopesOf(recorder)) {
       let keys = this.byScope.get(scope);
@@ -488,7 +487,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const kept = cache.get(key);
           if (kept) {
             countPipelinePart('kept');
-            return { value: kept.data, text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
+            const json = kept.json;
+            return { value: () => JSON.parse(json) as unknown, text: json, errors: [] as readonly GraphQLError[], executed: true };
           }
           const recorder = new ReadRecorder();
           const service = context.pipelinesThrough!((reader) => recorder.wrap(reader));
@@ -514,9 +514,9 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const text = JSON.stringify(value);
           const errors = result.errors ?? [];
           // A source read live meanwhile (generation null) keeps nothing.
-          if (!errors.length && exact && generation() !== null) cache.set(key, value, text, recorder);
+          if (!errors.length && exact && generation() !== null) cache.set(key, text, recorder);
           // No data at all: the request failed before execution (a variable of the wrong type).
-          return { value, text, errors, executed: result.data !== undefined };
+          return { value: () => value, text, errors, executed: result.data !== undefined };
         };
         // A planned listing is priced below, with the client's selection; the skeleton's cut one
         // is not. Any other listing in the skeleton (one with a directive, one reading
@@ -539,7 +539,9 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
             return { errors: [...(skeleton.errors ?? []), locatedError(error, [planned.list], [planned.key])], data: null } satisfies ExecutionResult;
           }
         }
-        const values = new Map<string, unknown>();
+        // Each planned field's value, read only when the answer has errors (then it is
+        // encoded from values); without errors it is written from the parts' texts.
+        const values = new Map<string, () => unknown>();
         const texts = new Map<string, string>();
         const errors: GraphQLError[] = [...(skeleton.errors ?? [])];
         let failedBeforeExecution = false;
@@ -555,12 +557,12 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const items = skeleton.data![planned.key] as (Identified | null)[] | null | undefined;
           if (!Array.isArray(items)) return;
           const itemTexts: string[] = new Array(items.length);
-          const itemValues: unknown[] = new Array(items.length);
+          const itemValues: (() => unknown)[] = new Array(items.length);
           const answerItem = async (index: number) => {
             const item = items[index]!;
             if (item === null) {
               itemTexts[index] = 'null';
-              itemValues[index] = null;
+              itemValues[index] = () => null;
               return;
             }
             const answer = await part(
@@ -576,43 +578,44 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
             for (const error of answer.errors) errors.push(atItem(error, planned.key, index));
           };
           await inTurns(items.length, PARTS_AT_ONCE, answerItem);
-          values.set(planned.key, itemValues);
+          values.set(planned.key, () => itemValues.map((value) => value()));
           texts.set(planned.key, `[${itemTexts.join(',')}]`);
         });
         await Promise.all([...ones, ...lists]);
         // Without a skeleton nothing checked the variables first: the request's own errors, as a full execution gives them.
         if (failedBeforeExecution) return execute(executionArgs);
         // The answer lists its fields in the order the operation asks for them.
-        const data: Record<string, unknown> = {};
-        for (const key of plan.keys) data[key] = values.has(key) ? values.get(key) : skeleton.data[key];
-        if (errors.length) return { errors, data } satisfies ExecutionResult;
-        return withEncoding({ data }, encode(data, texts));
+        if (errors.length) {
+          const data: Record<string, unknown> = {};
+          for (const key of plan.keys) data[key] = values.has(key) ? values.get(key)!() : skeleton.data[key];
+          return { errors, data } satisfies ExecutionResult;
+        }
+        return fromText(encode(plan.keys, skeleton.data, texts), ['data']);
       }) as typeof executeFn);
     },
   };
 }
 
 /**
- * The answer's JSON from the kept texts of its parts: `{"data":{...}}` with each planned field
- * written as its part's text (a list as the join of its items' texts), so unchanged parts are
- * not encoded again.
+ * The answer's JSON from the texts of its parts: `{"data":{...}}` with the root fields in the
+ * order of `keys`, each planned field written as its part's text (a list as the join of its
+ * items' texts), so kept parts are not encoded again, and any other field from the skeleton's
+ * answer.
  */
-// Stryker disable next-line BlockStatement: equivalent, withEncoding given no text encodes the same data with JSON.stringify; only the work of encoding kept parts again differs
-function encode(data: Record<string, unknown>, spliced: ReadonlyMap<string, string>): string {
+function encode(keys: readonly string[], skeleton: Record<string, unknown>, spliced: ReadonlyMap<string, string>): string {
   // Placeholders no answer can hold: a fresh random token per answer.
   const token = `\u0000part-${randomUUID()}-`;
   const placeholders = new Map<string, string>();
   const withPlaceholders: Record<string, unknown> = {};
   let i = 0;
-  for (const [key, value] of Object.entries(data)) {
+  for (const key of keys) {
     const text = spliced.get(key);
-    // Stryker disable next-line ConditionalExpression: equivalent, the fields are then encoded from their values, to the same text their parts' texts make; only the work differs
     if (text !== undefined) {
       // Stryker disable next-line UpdateOperator: equivalent, counting down also gives each field its own placeholder
       const placeholder = `${token}${i++}`;
       placeholders.set(JSON.stringify(placeholder), text);
       withPlaceholders[key] = placeholder;
-    } else withPlaceholders[key] = value;
+    } else withPlaceholders[key] = skeleton[key];
   }
   let json = JSON.stringify({ data: withPlaceholders });
   for (const [placeholder, text] of placeholders) json = json.replace(placeholder, () => text);

@@ -22,19 +22,37 @@ interface Entry {
 }
 
 /**
- * V8 holds a parsed JSON-like result in roughly two to four times its JSON length; three is
- * the estimate the bound counts with, plus the JSON text kept beside it (at most two bytes
- * a character).
+ * An entry holds its answer's JSON text and nothing parsed from it (see withEncoding): at most
+ * two bytes a character, whichever way V8 stores the string.
  */
-const estimateBytes = (json: string): number => 5 * json.length;
+const estimateBytes = (json: string): number => 2 * json.length;
 
 /**
- * The result with its JSON text attached, for Yoga to send as is. The text is used only for
- * this very object: a plugin that replaces the result (`{ ...result, errors }`) gets its new
- * result encoded as usual, never the old text.
+ * The result as its JSON text, for Yoga to send as is: the object keeps the text and nothing
+ * else. Its fields (`data`, …) are read back from the text only when something asks for them,
+ * each time they are asked for, so a kept answer does not hold the executor's result objects
+ * beside its text (two to four times the text's size, and live for the collector to walk;
+ * the kept `pipelines` answer of a fleet is 4 MB of text). Writing a field replaces it with
+ * the value written. The text is used only for this very object: a plugin that replaces the
+ * result (`{ ...result, errors }`) gets its new result encoded as usual, never the old text.
  */
 export function withEncoding(result: ExecutionResult, json = JSON.stringify(result)): EncodedResult {
-  const encoded: EncodedResult = { ...result };
+  return fromText(json, Object.keys(result));
+}
+
+/** An answer from its JSON text, with the given top-level fields (see withEncoding). */
+export function fromText(json: string, keys: readonly string[]): EncodedResult {
+  const encoded = {} as EncodedResult;
+  for (const key of keys) {
+    Object.defineProperty(encoded, key, {
+      get: () => (JSON.parse(json) as Record<string, unknown>)[key],
+      set(value: unknown) {
+        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
   Object.defineProperty(encoded, 'stringify', { value: (r: ExecutionResult) => (r === encoded ? json : JSON.stringify(r)), enumerable: false });
   return encoded;
 }
