@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, relative } from 'node:path';
 import type { KubeObject } from '../kube-object.js';
@@ -79,12 +79,16 @@ export class SnapshotSource implements ClusterSource {
     // are read (after its own read) is read again instead of missed, and setting the watches
     // up (Node walks the folder, about 30 ms of work for the bench's 501 files, most of it
     // after watch() returns) is done beside the reading, not during the first queries.
-    if (options.watch) await source.startWatching();
+    // A path that cannot be read is left to the read below, whose error names it and what is wrong.
+    const info = options.watch ? await stat(path).catch(() => null) : null;
+    if (info) source.watchFiles(info);
     const first = source.readFiles();
     // A reload an edit schedules meanwhile waits for the first read to end.
     source.reloading = first.catch(() => undefined);
     try {
       await first;
+      // Read, though it could not be looked at a moment before: watch it now, or fail as that did.
+      if (options.watch && !info) source.watchFiles(await stat(path));
     } catch (error) {
       await source.stop();
       throw error;
@@ -131,8 +135,7 @@ export class SnapshotSource implements ClusterSource {
     fillStore(this.store, [...next.values()].flatMap((f) => f.objects), true);
   }
 
-  private async startWatching(): Promise<void> {
-    const info = await stat(this.path);
+  private watchFiles(info: Stats): void {
     // A single file is watched through its folder: editors often replace a file rather than write it.
     const target = info.isDirectory() ? this.path : dirname(this.path);
     const only = info.isDirectory() ? null : basename(this.path);
