@@ -12,7 +12,7 @@ import { renderMetrics } from '../src/metrics.js';
 import { appAccess } from '../src/server/auth-setup.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { createHttpServer } from '../src/server/http-server.js';
-import { ResultCache, withEncoding } from '../src/server/result-cache.js';
+import { ResultCache, withEncoding, type EncodedResult } from '../src/server/result-cache.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, type GraphQLClient } from './support/graphql-client.js';
@@ -81,6 +81,31 @@ describe('query result cache (anonymous)', () => {
     const other = await client.query(QUERY, { name: 'no-such-pipeline' });
     expect(other.data).toEqual({ pipeline: null });
     expect(source.reads()).toBeGreaterThan(reads);
+  });
+
+  it('sends a kept answer as its text: nothing parses it back, when it is kept or when it is served again', async () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const answerParses = () => parse.mock.calls.filter(([text]) => typeof text === 'string' && text.startsWith('{"data"')).length;
+      // One answer kept whole, one assembled from a kept part; each asked three times, with each
+      // response type Yoga writes JSON for.
+      const documents = [QUERY, '{ pipeline(approach: HYBRID, name: "example-pipeline") { name stages { name releases { name version } } } }'];
+      for (const query of documents) {
+        for (const accept of ['application/json', 'application/graphql-response+json', 'application/json']) {
+          const response = await app.fetch('http://localhost/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept },
+            body: JSON.stringify({ query, variables: VARIABLES }),
+          });
+          expect(response.status).toBe(200);
+          expect(((await response.json()) as { data: { pipeline: { name: string } } }).data.pipeline.name).toBe('example-pipeline');
+        }
+      }
+      // The client's own JSON.parse of each response above is the only one: six.
+      expect(answerParses()).toBe(6);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('is off with a byte bound of 0 (--result-cache-mb 0): a repeated query reads again, with the same answer', async () => {
@@ -321,9 +346,9 @@ describe('ResultCache', () => {
 
   it('gives back what it keeps with its JSON text, used for that very object only', () => {
     const cache = new ResultCache(1_000_000);
-    const kept = cache.set('a', 1, { data: { n: 1 } }, Infinity);
+    const kept = cache.set('a', 1, { data: { n: 1 } }, Infinity) as EncodedResult;
+    expect(kept.stringify!(kept)).toBe('{"data":{"n":1}}');
     const served = cache.get('a', 1)!;
-    expect(served).toBe(kept);
     expect(served.stringify!(served)).toBe('{"data":{"n":1}}');
     expect(JSON.stringify(served)).toBe('{"data":{"n":1}}'); // the encoder is not part of the answer
     // A plugin that replaces the result gets its own result encoded, not the kept text.
@@ -352,6 +377,21 @@ describe('ResultCache', () => {
     // A field written is the value written (the text still answers for the object as kept).
     (kept as { data: unknown }).data = { n: 3 };
     expect(kept.data).toEqual({ n: 3 });
+  });
+
+  it('writes no field the text does not hold: an undefined one is left out, as JSON.stringify leaves it', () => {
+    const encoded = withEncoding({ data: { n: 1 }, errors: undefined });
+    expect('errors' in encoded).toBe(false);
+    expect(Object.keys(encoded)).toEqual(['data']);
+    expect(encoded.stringify!(encoded)).toBe('{"data":{"n":1}}');
+  });
+
+  it('counts a fixed cost for every answer, so many small ones cannot outgrow the bound', () => {
+    // 400 bytes an entry besides its text and key: what a small answer mostly costs.
+    const cache = new ResultCache(10_000);
+    for (let i = 0; i < 100; i++) cache.set(`k${i}`, 1, { data: { n: i } }, Infinity);
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.size).toBeLessThanOrEqual(10_000 / 400);
   });
 
   it('drops the least recently used answers beyond its byte bound', () => {

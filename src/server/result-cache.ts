@@ -11,8 +11,10 @@ export type EncodedResult = ExecutionResult & { stringify?: (result: ExecutionRe
 
 /** One remembered answer. */
 interface Entry {
-  /** The answer, carrying its JSON text: a hit is neither executed nor encoded again. */
-  result: EncodedResult;
+  /** The answer's JSON text: a hit is neither executed nor encoded again. */
+  json: string;
+  /** The answer's top-level fields (`data`, …), in order. */
+  keys: readonly string[];
   /** The source's generation the answer was computed at: it is exact while that holds. */
   generation: number;
   /** Epoch ms after which it must not be served (the earliest access decision it relied on). */
@@ -22,10 +24,16 @@ interface Entry {
 }
 
 /**
- * An entry holds its answer's JSON text and nothing parsed from it (see withEncoding): at most
- * two bytes a character, whichever way V8 stores the string.
+ * An entry holds its answer's JSON text and nothing parsed from it: at most two bytes a
+ * character, whichever way V8 stores the string, plus what every entry costs whatever its
+ * size (the entry, its place in the map, the answer object built for a hit: about 250 bytes
+ * measured; counted as 400), which is most of a small answer's cost.
  */
-const estimateBytes = (json: string): number => 2 * json.length;
+const ENTRY_BYTES = 400;
+const estimateBytes = (json: string): number => 2 * json.length + ENTRY_BYTES;
+
+/** The fields of almost every answer, shared by the entries that have just these. */
+const DATA_ONLY: readonly string[] = Object.freeze(['data']);
 
 /**
  * The result as its JSON text, for Yoga to send as is: the object keeps the text and nothing
@@ -37,7 +45,20 @@ const estimateBytes = (json: string): number => 2 * json.length;
  * result (`{ ...result, errors }`) gets its new result encoded as usual, never the old text.
  */
 export function withEncoding(result: ExecutionResult, json = JSON.stringify(result)): EncodedResult {
-  return fromText(json, Object.keys(result));
+  return fromText(json, fieldsOf(result));
+}
+
+/**
+ * The fields JSON.stringify writes of a result: an undefined one is no field of its text. A
+ * field read back from a text (an answer assembled from kept parts) is one, and is not read
+ * here: reading it would parse the text.
+ */
+function fieldsOf(result: ExecutionResult): readonly string[] {
+  const keys = Object.keys(result).filter((key) => {
+    const field = Object.getOwnPropertyDescriptor(result, key)!;
+    return field.get !== undefined || field.value !== undefined;
+  });
+  return keys.length === 1 && keys[0] === 'data' ? DATA_ONLY : keys;
 }
 
 /** An answer from its JSON text, with the given top-level fields (see withEncoding). */
@@ -102,7 +123,7 @@ export class ResultCache {
     this.entries.delete(key);
     this.entries.set(key, entry);
     this.hits++;
-    return entry.result;
+    return fromText(entry.json, entry.keys);
   }
 
   /**
@@ -121,14 +142,14 @@ export class ResultCache {
     if (bytes > this.maxBytes / 2) return result;
     const previous = this.entries.get(key);
     if (previous) this.drop(key, previous);
-    const encoded = withEncoding(result, json);
-    this.entries.set(key, { result: encoded, generation, validUntil, bytes });
+    const keys = fieldsOf(result);
+    this.entries.set(key, { json, keys, generation, validUntil, bytes });
     this.held += bytes;
     for (const [oldKey, old] of this.entries) {
       if (this.held <= this.maxBytes) break;
       this.drop(oldKey, old);
     }
-    return encoded;
+    return fromText(json, keys);
   }
 
   private drop(key: string, entry: Entry): void {
