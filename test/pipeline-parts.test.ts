@@ -94,6 +94,8 @@ const DOCUMENTS: [string, string, Record<string, unknown> | undefined][] = [
   ['a condition failing, given null', 'query($y: Boolean = true) { pipelines { name stages { name @include(if: $y) } } }', { y: null }],
   ['@skip inside an inline fragment', 'query($x: Boolean!) { pipelines { name stages { ... on Stage { order name @skip(if: $x) } } } }', { x: true }],
   ['an alias __proto__', '{ pipelines { name __proto__: namespace stages { __proto__: name } } }', undefined],
+  ['root aliases __proto__', '{ __proto__: pipelines { name } one: pipeline(approach: HYBRID, name: "example-pipeline") { name } }', undefined],
+  ['a root pipeline aliased __proto__', '{ __proto__: pipeline(approach: HYBRID, name: "example-pipeline") { name } }', undefined],
   ['a variable with a default value', 'query($ns: String = "flux-system") { pipelines(namespace: $ns) { name stages { name releases { name version } } } }', undefined],
   ['a variable failing its type, one pipeline alone', 'query($a: Approach!) { pipeline(approach: $a, name: "example-pipeline") { name } }', { a: 'HYBRI' }],
   ['a variable failing its type, beside other fields', 'query($a: Approach!) { freshness { stale } pipeline(approach: $a, name: "example-pipeline") { name } pipelines { name } }', { a: 'HYBRI' }],
@@ -691,6 +693,34 @@ describe('PartCache', () => {
     cache.set('key-a', text, recorderReading('HelmRelease', 'dev', {}));
     expect(cache.size).toBe(4);
     expect(cache.bytes).toBe(10_000);
+  });
+
+  it('parses a kept part for answers with errors once, keeps the value and counts it against the bound', () => {
+    const text = JSON.stringify({ name: 'x'.repeat(1_000) });
+    const cache = new PartCache(10_000);
+    cache.set('a', text, recorderReading('HelmRelease', 'dev', {}));
+    cache.set('b', text, recorderReading('HelmRelease', 'dev', {}));
+    const before = cache.bytes;
+    const part = cache.get('b')!;
+    const value = cache.valueOf('b', part);
+    expect(value).toEqual(JSON.parse(text));
+    expect(cache.valueOf('b', part)).toBe(value);
+    // Three bytes a character more for the parsed value, counted once.
+    expect(cache.bytes).toBe(before + 3 * text.length);
+    // Over the bound now: the least recently used part goes, not the one just parsed.
+    cache.valueOf('a', cache.get('a')!);
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBeDefined();
+  });
+
+  it('parses a part dropped meanwhile for the request that holds it, counting nothing', () => {
+    const cache = new PartCache(10_000);
+    cache.set('a', '{"n":1}', recorderReading('HelmRelease', 'dev', {}));
+    const part = cache.get('a')!;
+    cache.apply({ type: 'health', kind: 'Deployment', stale: true, error: null });
+    expect(cache.valueOf('a', part)).toEqual({ n: 1 });
+    expect(cache.bytes).toBe(0);
   });
 
   it('counts hits and misses', () => {

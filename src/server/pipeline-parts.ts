@@ -112,11 +112,19 @@ interface Plan {
 
 /** One kept part: a pipeline's answer to one field of one document with one set of variables. */
 interface Part {
-  /** Its answer, as JSON text only: the value is parsed back from it when an answer with errors needs it. */
+  /** Its answer as JSON text: what an answer without errors is written from. */
   json: string;
+  /**
+   * Its answer as a value, parsed from the text the first time an answer with errors needs it
+   * (such an answer is encoded from values), and kept from then on: a listing with a pipeline
+   * that is always broken needs the other parts' values on every repeat. UNPARSED until then.
+   */
+  value: unknown;
   recorder: ReadRecorder;
   bytes: number;
 }
+
+const UNPARSED = Symbol('unparsed');
 
 /**
  * Estimated bytes of a kept part: its JSON text (at most two bytes a character), its key, and the reads it keeps to be checked against changes (a read
@@ -124,6 +132,8 @@ interface Part {
  */
 const BYTES_PER_READ = 200;
 const estimateBytes = (json: string, key: string, reads: number): number => 2 * json.length + 2 * key.length + BYTES_PER_READ * reads;
+/** What a part's parsed value adds: objects two to four times its text's length (see result-cache.ts). */
+const PARSED_BYTES_PER_CHAR = 3;
 
 /** A part being executed: spoiled when a change concerns something it has read so far. */
 export interface Flight {
@@ -178,13 +188,36 @@ export class PartCache {
     const bytes = estimateBytes(json, key, recorder.size);
     if (bytes > this.maxBytes / 4) return;
     this.drop(key);
-    this.parts.set(key, { json, recorder, bytes });
+    this.parts.set(key, { json, value: UNPARSED, recorder, bytes });
     this.held += bytes;
     for (const scope of scopesOf(recorder)) {
       let keys = this.byScope.get(scope);
       if (!keys) this.byScope.set(scope, (keys = new Set()));
       keys.add(key);
     }
+    this.trim();
+  }
+
+  /**
+   * A kept part's answer as a value (for an answer with errors): parsed from its text once,
+   * then kept with it and counted against the bound.
+   */
+  valueOf(key: string, part: Part): unknown {
+    if (part.value === UNPARSED) {
+      part.value = JSON.parse(part.json) as unknown;
+      // Only a part still kept counts: one dropped meanwhile is held by this request alone.
+      if (this.parts.get(key) === part) {
+        const more = PARSED_BYTES_PER_CHAR * part.json.length;
+        part.bytes += more;
+        this.held += more;
+        this.trim();
+      }
+    }
+    return part.value;
+  }
+
+  /** Drops the least recently used parts until the estimate is within the bound. */
+  private trim(): void {
     for (const oldKey of this.parts.keys()) {
       if (this.held <= this.maxBytes) break;
       this.drop(oldKey);
@@ -487,8 +520,7 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           const kept = cache.get(key);
           if (kept) {
             countPipelinePart('kept');
-            const json = kept.json;
-            return { value: () => JSON.parse(json) as unknown, text: json, errors: [] as readonly GraphQLError[], executed: true };
+            return { value: () => cache.valueOf(key, kept), text: kept.json, errors: [] as readonly GraphQLError[], executed: true };
           }
           const recorder = new ReadRecorder();
           const service = context.pipelinesThrough!((reader) => recorder.wrap(reader));
@@ -586,7 +618,8 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
         if (failedBeforeExecution) return execute(executionArgs);
         // The answer lists its fields in the order the operation asks for them.
         if (errors.length) {
-          const data: Record<string, unknown> = {};
+          // No prototype: a response key may be `__proto__`, which on a plain object would set the prototype instead.
+          const data: Record<string, unknown> = Object.create(null);
           for (const key of plan.keys) data[key] = values.has(key) ? values.get(key)!() : skeleton.data[key];
           return { errors, data } satisfies ExecutionResult;
         }
@@ -606,7 +639,8 @@ function encode(keys: readonly string[], skeleton: Record<string, unknown>, spli
   // Placeholders no answer can hold: a fresh random token per answer.
   const token = `\u0000part-${randomUUID()}-`;
   const placeholders = new Map<string, string>();
-  const withPlaceholders: Record<string, unknown> = {};
+  // No prototype, as for `data` above.
+  const withPlaceholders: Record<string, unknown> = Object.create(null);
   let i = 0;
   for (const key of keys) {
     const text = spliced.get(key);
