@@ -6,7 +6,7 @@ import type { FSWatcher } from 'node:fs';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RESOURCE_KINDS } from '../src/cluster/resources.js';
 import { ObjectStore } from '../src/cluster/store/object-store.js';
 import { fillStore, SnapshotReader, SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
@@ -30,6 +30,18 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/**
+ * Runs `around` in place of each read of the files (SnapshotSource's private readFiles), with
+ * the real read to call: to act while a read is under way.
+ */
+function hookReads(around: (source: SnapshotSource, read: () => Promise<void>) => Promise<void>) {
+  const proto = SnapshotSource.prototype as unknown as { readFiles(this: SnapshotSource): Promise<void> };
+  const original = proto.readFiles;
+  return vi.spyOn(proto, 'readFiles').mockImplementation(async function (this: SnapshotSource) {
+    await around(this, () => original.call(this));
+  });
 }
 
 /** The `v` label of the first ConfigMap a source serves in a namespace. */
@@ -181,6 +193,91 @@ describe('SnapshotSource', () => {
       expect(await labelV(source)).toBe('1');
     } finally {
       await source.stop();
+    }
+  });
+
+  it('reads again a file edited while the first read was under way, after that file was read', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a.yaml');
+    await writeFile(file, cm('a', 'x', '1'));
+    let edited = false;
+    const spy = hookReads(async (source, read) => {
+      await read();
+      // The edit lands once the file has been read, before the load ends.
+      if (!edited) {
+        edited = true;
+        await writeFile(file, cm('a', 'x', '2'));
+      }
+    });
+    try {
+      const source = await SnapshotSource.load(dir, 'edited while read', { watch: true });
+      try {
+        await until(async () => (await labelV(source)) === '2', 'the edit made during the first read');
+      } finally {
+        await source.stop();
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reports a watched path that does not exist by the read, naming it', async () => {
+    const dir = await tempDir();
+    await expect(SnapshotSource.load(join(dir, 'absent'), 'absent', { watch: true })).rejects.toThrow(`${join(dir, 'absent')}: no such file or directory`);
+  });
+
+  it('reads nothing more once its first read has failed, not even an edit made during that read', async () => {
+    const dir = await tempDir();
+    const good = join(dir, 'a.yaml');
+    const broken = join(dir, 'b.yaml');
+    await writeFile(good, cm('a', 'x', '1'));
+    // A watching source beside it shows when an edit has been seen and read.
+    const control = await SnapshotSource.load(dir, 'control', { watch: true });
+    const reads = new Map<SnapshotSource, number>();
+    const spy = hookReads(async (source, read) => {
+      reads.set(source, (reads.get(source) ?? 0) + 1);
+      if (source !== control && reads.get(source) === 1) {
+        // An edit during the first read: once the control has read it, this source's own
+        // reload is due too, behind the read still under way.
+        await writeFile(good, cm('a', 'x', '2'));
+        await until(async () => (await labelV(control)) === '2', 'the control to read the edit');
+        await writeFile(broken, 'kind: [');
+      }
+      await read();
+    });
+    try {
+      await expect(SnapshotSource.load(dir, 'failing', { watch: true })).rejects.toThrow(broken);
+      const failing = [...reads.keys()].find((s) => s !== control)!;
+      // Another edit, with the folder readable again: once the control shows it, a watcher
+      // still running would have read it too.
+      await rm(broken);
+      await writeFile(good, cm('a', 'x', '3'));
+      await until(async () => (await labelV(control)) === '3', 'the control to read the second edit');
+      expect(reads.get(failing)).toBe(1);
+    } finally {
+      spy.mockRestore();
+      await control.stop();
+    }
+  });
+
+  it('stays stale after its first read when the folder could not be watched during it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'x', '1'));
+    const spy = hookReads(async (source, read) => {
+      (source as unknown as { watcher: FSWatcher }).watcher.emit('error', new Error('ENOSPC'));
+      await read();
+    });
+    try {
+      const source = await SnapshotSource.load(dir, 'failing watch', { watch: true });
+      try {
+        expect(source.readerFor().freshness!().stale).toBe(true);
+        expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of failing watch: cannot watch ${dir} any more` });
+        expect(await labelV(source)).toBe('1');
+      } finally {
+        await source.stop();
+      }
+    } finally {
+      spy.mockRestore();
     }
   });
 

@@ -62,6 +62,8 @@ export class SnapshotSource implements ClusterSource {
   /** The pending reload; undefined when none (clearTimeout(undefined) does nothing). */
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  /** Set by stop(): no reload starts after it. */
+  private stopped = false;
   /** Why the last reload failed, if it did (the store then serves the last good state). */
   lastError: Error | null = null;
 
@@ -75,11 +77,9 @@ export class SnapshotSource implements ClusterSource {
 
   static async load(path: string, description: string, options: { watch?: boolean } = {}): Promise<SnapshotSource> {
     const source = new SnapshotSource(description, new ObjectStore(), path);
-    // Watching starts before the first read, for two reasons: a file edited while the files
-    // are read (after its own read) is read again instead of missed, and setting the watches
-    // up (Node walks the folder, about 30 ms of work for the bench's 501 files, most of it
-    // after watch() returns) is done beside the reading, not during the first queries.
-    // A path that cannot be read is left to the read below, whose error names it and what is wrong.
+    // Watching starts before the first read: a file edited while the files are read (after
+    // its own read) is then read again, instead of missed until its next edit. A path that
+    // cannot be read is left to the read below, whose error names it and what is wrong.
     const info = options.watch ? await stat(path).catch(() => null) : null;
     if (info) source.watchFiles(info);
     const first = source.readFiles();
@@ -87,6 +87,8 @@ export class SnapshotSource implements ClusterSource {
     source.reloading = first.catch(() => undefined);
     try {
       await first;
+      // The first read replaced every kind as fresh: a watch that failed meanwhile still holds.
+      if (source.lastError) source.markStale(source.lastError);
       // Read, though it could not be looked at a moment before: watch it now, or fail as that did.
       if (options.watch && !info) source.watchFiles(await stat(path));
     } catch (error) {
@@ -151,10 +153,12 @@ export class SnapshotSource implements ClusterSource {
   }
 
   private scheduleReload(): void {
+    if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.reloading = this.reloading.then(() => this.reload());
+      // A reload chained behind a first read that fails (the source is being stopped) reads nothing.
+      this.reloading = this.reloading.then(() => (this.stopped ? undefined : this.reload()));
     }, RELOAD_DELAY_MS);
     this.timer.unref();
   }
@@ -195,6 +199,7 @@ export class SnapshotSource implements ClusterSource {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watcher?.close();
     this.watcher = null;
     clearTimeout(this.timer);
