@@ -2,7 +2,7 @@
 // says about it, every kind synced from one complete read (kinds it does not hold empty, not
 // missing), objects of kinds the service never reads left out, and a watched single file
 // that breaks and is fixed again. Waits poll with a generous ceiling, never a fixed sleep.
-import type { FSWatcher } from 'node:fs';
+import { existsSync, type FSWatcher } from 'node:fs';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -224,6 +224,29 @@ describe('SnapshotSource', () => {
   it('reports a watched path that does not exist by the read, naming it', async () => {
     const dir = await tempDir();
     await expect(SnapshotSource.load(join(dir, 'absent'), 'absent', { watch: true })).rejects.toThrow(`${join(dir, 'absent')}: no such file or directory`);
+  });
+
+  it('watches a path that appeared while it was first read, though it was not there a moment before', async () => {
+    const parent = await tempDir();
+    const dir = join(parent, 'late');
+    const file = join(dir, 'a.yaml');
+    const spy = hookReads(async (_source, read) => {
+      await mkdir(dir, { recursive: true });
+      if (!existsSync(file)) await writeFile(file, cm('a', 'x', '1'));
+      await read();
+    });
+    try {
+      const source = await SnapshotSource.load(dir, 'late', { watch: true });
+      try {
+        expect(await labelV(source)).toBe('1');
+        await writeFile(file, cm('a', 'x', '2'));
+        await until(async () => (await labelV(source)) === '2', 'the edit of a path that appeared during the first read');
+      } finally {
+        await source.stop();
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('reads nothing more once its first read has failed, not even an edit made during that read', async () => {

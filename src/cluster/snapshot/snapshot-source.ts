@@ -62,7 +62,7 @@ export class SnapshotSource implements ClusterSource {
   /** The pending reload; undefined when none (clearTimeout(undefined) does nothing). */
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
-  /** Set by stop(): no reload starts after it. */
+  /** Set by stop(): no reload reads the files after it (one may already be queued). */
   private stopped = false;
   /** Why the last reload failed, if it did (the store then serves the last good state). */
   lastError: Error | null = null;
@@ -80,7 +80,7 @@ export class SnapshotSource implements ClusterSource {
     // Watching starts before the first read: a file edited while the files are read (after
     // its own read) is then read again, instead of missed until its next edit. A path that
     // cannot be read is left to the read below, whose error names it and what is wrong.
-    const info = options.watch ? await stat(path).catch(() => null) : null;
+    const info = options.watch ? await stat(path).catch(() => undefined) : undefined;
     if (info) source.watchFiles(info);
     const first = source.readFiles();
     // A reload an edit schedules meanwhile waits for the first read to end.
@@ -153,7 +153,6 @@ export class SnapshotSource implements ClusterSource {
   }
 
   private scheduleReload(): void {
-    if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
