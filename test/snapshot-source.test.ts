@@ -6,7 +6,7 @@ import { existsSync, type FSWatcher } from 'node:fs';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RESOURCE_KINDS } from '../src/cluster/resources.js';
 import { ObjectStore } from '../src/cluster/store/object-store.js';
 import { fillStore, SnapshotReader, SnapshotSource } from '../src/cluster/snapshot/snapshot-source.js';
@@ -34,14 +34,22 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 
 /**
  * Runs `around` in place of each read of the files (SnapshotSource's private readFiles), with
- * the real read to call: to act while a read is under way.
+ * the real read to call: to act while a read is under way. Undone when the test ends.
  */
-function hookReads(around: (source: SnapshotSource, read: () => Promise<void>) => Promise<void>) {
+function hookReads(around: (source: SnapshotSource, read: () => Promise<void>) => Promise<void>): void {
   const proto = SnapshotSource.prototype as unknown as { readFiles(this: SnapshotSource): Promise<void> };
   const original = proto.readFiles;
-  return vi.spyOn(proto, 'readFiles').mockImplementation(async function (this: SnapshotSource) {
+  const spy = vi.spyOn(proto, 'readFiles').mockImplementation(async function (this: SnapshotSource) {
     await around(this, () => original.call(this));
   });
+  onTestFinished(() => spy.mockRestore());
+}
+
+/** A watched source, stopped when the test ends. */
+async function watched(path: string, description: string): Promise<SnapshotSource> {
+  const source = await SnapshotSource.load(path, description, { watch: true });
+  onTestFinished(() => source.stop());
+  return source;
 }
 
 /** The `v` label of the first ConfigMap a source serves in a namespace. */
@@ -201,7 +209,7 @@ describe('SnapshotSource', () => {
     const file = join(dir, 'a.yaml');
     await writeFile(file, cm('a', 'x', '1'));
     let edited = false;
-    const spy = hookReads(async (source, read) => {
+    hookReads(async (_source, read) => {
       await read();
       // The edit lands once the file has been read, before the load ends.
       if (!edited) {
@@ -209,16 +217,8 @@ describe('SnapshotSource', () => {
         await writeFile(file, cm('a', 'x', '2'));
       }
     });
-    try {
-      const source = await SnapshotSource.load(dir, 'edited while read', { watch: true });
-      try {
-        await until(async () => (await labelV(source)) === '2', 'the edit made during the first read');
-      } finally {
-        await source.stop();
-      }
-    } finally {
-      spy.mockRestore();
-    }
+    const source = await watched(dir, 'edited while read');
+    await until(async () => (await labelV(source)) === '2', 'the edit made during the first read');
   });
 
   it('reports a watched path that does not exist by the read, naming it', async () => {
@@ -230,23 +230,15 @@ describe('SnapshotSource', () => {
     const parent = await tempDir();
     const dir = join(parent, 'late');
     const file = join(dir, 'a.yaml');
-    const spy = hookReads(async (_source, read) => {
+    hookReads(async (_source, read) => {
       await mkdir(dir, { recursive: true });
       if (!existsSync(file)) await writeFile(file, cm('a', 'x', '1'));
       await read();
     });
-    try {
-      const source = await SnapshotSource.load(dir, 'late', { watch: true });
-      try {
-        expect(await labelV(source)).toBe('1');
-        await writeFile(file, cm('a', 'x', '2'));
-        await until(async () => (await labelV(source)) === '2', 'the edit of a path that appeared during the first read');
-      } finally {
-        await source.stop();
-      }
-    } finally {
-      spy.mockRestore();
-    }
+    const source = await watched(dir, 'late');
+    expect(await labelV(source)).toBe('1');
+    await writeFile(file, cm('a', 'x', '2'));
+    await until(async () => (await labelV(source)) === '2', 'the edit of a path that appeared during the first read');
   });
 
   it('reads nothing more once its first read has failed, not even an edit made during that read', async () => {
@@ -255,9 +247,9 @@ describe('SnapshotSource', () => {
     const broken = join(dir, 'b.yaml');
     await writeFile(good, cm('a', 'x', '1'));
     // A watching source beside it shows when an edit has been seen and read.
-    const control = await SnapshotSource.load(dir, 'control', { watch: true });
+    const control = await watched(dir, 'control');
     const reads = new Map<SnapshotSource, number>();
-    const spy = hookReads(async (source, read) => {
+    hookReads(async (source, read) => {
       reads.set(source, (reads.get(source) ?? 0) + 1);
       if (source !== control && reads.get(source) === 1) {
         // An edit during the first read: once the control has read it, this source's own
@@ -268,41 +260,28 @@ describe('SnapshotSource', () => {
       }
       await read();
     });
-    try {
-      // The file as shown relative to the working directory, wherever that is.
-      await expect(SnapshotSource.load(dir, 'failing', { watch: true })).rejects.toThrow(/b\.yaml:1: invalid YAML/);
-      const failing = [...reads.keys()].find((s) => s !== control)!;
-      // Another edit, with the folder readable again: once the control shows it, a watcher
-      // still running would have read it too.
-      await rm(broken);
-      await writeFile(good, cm('a', 'x', '3'));
-      await until(async () => (await labelV(control)) === '3', 'the control to read the second edit');
-      expect(reads.get(failing)).toBe(1);
-    } finally {
-      spy.mockRestore();
-      await control.stop();
-    }
+    // The file as shown relative to the working directory, wherever that is.
+    await expect(SnapshotSource.load(dir, 'failing', { watch: true })).rejects.toThrow(/b\.yaml:1: invalid YAML/);
+    const failing = [...reads.keys()].find((s) => s !== control)!;
+    // Another edit, with the folder readable again: once the control shows it, a watcher
+    // still running would have read it too.
+    await rm(broken);
+    await writeFile(good, cm('a', 'x', '3'));
+    await until(async () => (await labelV(control)) === '3', 'the control to read the second edit');
+    expect(reads.get(failing)).toBe(1);
   });
 
   it('stays stale after its first read when the folder could not be watched during it', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'a.yaml'), cm('a', 'x', '1'));
-    const spy = hookReads(async (source, read) => {
+    hookReads(async (source, read) => {
       (source as unknown as { watcher: FSWatcher }).watcher.emit('error', new Error('ENOSPC'));
       await read();
     });
-    try {
-      const source = await SnapshotSource.load(dir, 'failing watch', { watch: true });
-      try {
-        expect(source.readerFor().freshness!().stale).toBe(true);
-        expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of failing watch: cannot watch ${dir} any more` });
-        expect(await labelV(source)).toBe('1');
-      } finally {
-        await source.stop();
-      }
-    } finally {
-      spy.mockRestore();
-    }
+    const source = await watched(dir, 'failing watch');
+    expect(source.readerFor().freshness!().stale).toBe(true);
+    expect(await source.checkReady()).toEqual({ ready: true, message: `serving the last good state of failing watch: cannot watch ${dir} any more` });
+    expect(await labelV(source)).toBe('1');
   });
 
   it('refuses a directory without YAML files, naming it', async () => {
