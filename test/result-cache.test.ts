@@ -12,7 +12,7 @@ import { renderMetrics } from '../src/metrics.js';
 import { appAccess } from '../src/server/auth-setup.js';
 import { createApp, type App } from '../src/server/create-app.js';
 import { createHttpServer } from '../src/server/http-server.js';
-import { ResultCache, withEncoding, type EncodedResult } from '../src/server/result-cache.js';
+import { ResultCache, fromText, type EncodedResult } from '../src/server/result-cache.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
 import { FakeAccessReviewer } from './support/fake-access-reviewer.js';
 import { clientFor, type GraphQLClient } from './support/graphql-client.js';
@@ -357,7 +357,7 @@ describe('ResultCache', () => {
     // Not kept (too large): returned as given, nothing attached.
     const big = { data: { padding: 'x'.repeat(300_000) } };
     expect(cache.set('b', 1, big, Infinity)).toBe(big);
-    expect(withEncoding(big).stringify!(big)).toBe(JSON.stringify(big));
+    expect(fromText(JSON.stringify(big)).stringify!(big)).toBe(JSON.stringify(big));
   });
 
   it('keeps only the text: its fields are read back from it, and writing one replaces it', () => {
@@ -380,7 +380,7 @@ describe('ResultCache', () => {
   });
 
   it('writes no field the text does not hold: an undefined one is left out, as JSON.stringify leaves it', () => {
-    const encoded = withEncoding({ data: { n: 1 }, errors: undefined });
+    const encoded = new ResultCache(1_000_000).set('a', 1, { data: { n: 1 }, errors: undefined }, Infinity) as EncodedResult;
     expect('errors' in encoded).toBe(false);
     expect(Object.keys(encoded)).toEqual(['data']);
     expect(encoded.stringify!(encoded)).toBe('{"data":{"n":1}}');

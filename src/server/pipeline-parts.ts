@@ -127,8 +127,9 @@ interface Part {
 const UNPARSED = Symbol('unparsed');
 
 /**
- * Estimated bytes of a kept part: its JSON text (at most two bytes a character), its key, and the reads it keeps to be checked against changes (a read
- * record, its labels and its place in the recorder's lists: about 200 bytes, measured).
+ * Estimated bytes of a kept part: its JSON text (at most two bytes a character), its key, and
+ * the reads it keeps to be checked against changes (a read record, its labels and its place in
+ * the recorder's lists: about 200 bytes, measured).
  */
 const BYTES_PER_READ = 200;
 const estimateBytes = (json: string, key: string, reads: number): number => 2 * json.length + 2 * key.length + BYTES_PER_READ * reads;
@@ -623,7 +624,7 @@ export function usePipelineParts(cache: PartCache, generation: () => number | nu
           for (const key of plan.keys) data[key] = values.has(key) ? values.get(key)!() : skeleton.data[key];
           return { errors, data } satisfies ExecutionResult;
         }
-        return fromText(encode(plan.keys, skeleton.data, texts), ['data']);
+        return fromText(encode(plan.keys, skeleton.data, texts));
       }) as typeof executeFn);
     },
   };

@@ -36,19 +36,6 @@ const estimateBytes = (json: string): number => 2 * json.length + ENTRY_BYTES;
 const DATA_ONLY: readonly string[] = Object.freeze(['data']);
 
 /**
- * The result as its JSON text, for Yoga to send as is: the object keeps the text and nothing
- * else. Its fields (`data`, …) are read back from the text only when something asks for them,
- * each time they are asked for, so a kept answer does not hold the executor's result objects
- * beside its text (two to four times the text's size, and live for the collector to walk;
- * the kept `pipelines` answer of a fleet is 4 MB of text). Writing a field replaces it with
- * the value written. The text is used only for this very object: a plugin that replaces the
- * result (`{ ...result, errors }`) gets its new result encoded as usual, never the old text.
- */
-export function withEncoding(result: ExecutionResult, json = JSON.stringify(result)): EncodedResult {
-  return fromText(json, fieldsOf(result));
-}
-
-/**
  * The fields JSON.stringify writes of a result: an undefined one is no field of its text. A
  * field read back from a text (an answer assembled from kept parts) is one, and is not read
  * here: reading it would parse the text.
@@ -61,8 +48,17 @@ function fieldsOf(result: ExecutionResult): readonly string[] {
   return keys.length === 1 && keys[0] === 'data' ? DATA_ONLY : keys;
 }
 
-/** An answer from its JSON text, with the given top-level fields (see withEncoding). */
-export function fromText(json: string, keys: readonly string[]): EncodedResult {
+/**
+ * An answer as its JSON text, with the given top-level fields, for Yoga to send as is: the
+ * object keeps the text and nothing else. Its fields (`data`, …) are read back from the text
+ * only when something asks for them, each time they are asked for, so a kept answer does not
+ * hold the executor's result objects beside its text (two to four times the text's size, and
+ * live for the collector to walk; the kept `pipelines` answer of a fleet is 4 MB of text).
+ * Writing a field replaces it with the value written. The text is used only for this very
+ * object: a plugin that replaces the result (`{ ...result, errors }`) gets its new result
+ * encoded as usual, never the old text.
+ */
+export function fromText(json: string, keys: readonly string[] = DATA_ONLY): EncodedResult {
   const encoded = {} as EncodedResult;
   for (const key of keys) {
     Object.defineProperty(encoded, key, {
