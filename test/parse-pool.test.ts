@@ -47,6 +47,18 @@ describe('parsing snapshot files on worker threads', async () => {
     expect(JSON.stringify(inWorkers)).not.toContain('hunter2');
   });
 
+  it('gives what the in-process path stores: the JSON round trip, so a YAML .nan or .inf is null either way', async () => {
+    // The in-process path keeps JSON.parse(JSON.stringify(projected)) (snapshot-source.ts,
+    // storedForm). A structured clone would have kept NaN and Infinity here, so a value
+    // depended on whether the snapshot was large enough for threads.
+    const odd = deployment('ns-odd', 'odd').replace('readyReplicas: 1', 'readyReplicas: .nan\n  replicas: .inf\n  updatedReplicas: -.inf');
+    const files = [write('odd-0.yaml', odd), write('odd-1.yaml', deployment('ns-odd', 'even'))];
+    const inWorkers = await parseFilesInWorkers(files, 2);
+    const stored = await Promise.all(files.map(async (f) => JSON.parse(JSON.stringify(await parseSnapshotFile(f.file, f.shown, { project: projectObject })))));
+    expect(inWorkers).toEqual(stored);
+    expect(inWorkers[0][0].status).toEqual({ readyReplicas: null, replicas: null, updatedReplicas: null });
+  });
+
   it('fails with the error, file and line the in-process parser reports', async () => {
     const good = write('good.yaml', deployment('a', 'b'));
     const bad = write('bad.yaml', `${deployment('a', 'c')}---\nkind: Deployment\nmetadata: {name: x}\n`);
