@@ -51,5 +51,9 @@ USER 1000:1000
 
 EXPOSE 4000
 # Exec form: node is PID 1 and receives SIGTERM directly, so it can drain
-# in-flight requests before exiting.
-CMD ["node", "dist/src/main.js", "--source", "kube"]
+# in-flight requests before exiting. The service is the entrypoint and CMD only its
+# arguments: a Kubernetes `args:` (deploy/deployment.yaml) replaces CMD, and with node in
+# CMD the base image's own entrypoint ran `node --source kube ...`, which exits ("bad
+# option"). `docker run <image> --source demo` works the same way.
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["--source", "kube"]
