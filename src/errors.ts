@@ -4,19 +4,22 @@
  * Nothing here knows GraphQL: the schema layer turns these into GraphQL errors
  * (see server/error-masking.ts), so the model and the cluster layer stay plain.
  */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'PIPELINE_NOT_FOUND'
-  | 'INVALID_PIPELINE_DEFINITION'
-  | 'STAGE_NOT_FOUND'
-  | 'RELEASE_NOT_FOUND'
-  | 'UNSUPPORTED_RELEASE_KIND'
-  | 'FORBIDDEN'
-  | 'UNAUTHENTICATED'
-  | 'KUBERNETES_UNAVAILABLE'
-  | 'CRD_NOT_INSTALLED'
-  | 'DEADLINE_EXCEEDED'
-  | 'TOO_MANY_SUBSCRIPTIONS';
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'PIPELINE_NOT_FOUND',
+  'INVALID_PIPELINE_DEFINITION',
+  'STAGE_NOT_FOUND',
+  'RELEASE_NOT_FOUND',
+  'UNSUPPORTED_RELEASE_KIND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'KUBERNETES_UNAVAILABLE',
+  'CRD_NOT_INSTALLED',
+  'DEADLINE_EXCEEDED',
+  'TOO_MANY_SUBSCRIPTIONS',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The Kubernetes object an error is about. */
 export interface ObjectRef {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CODES } from './errors.js';
 
 /**
  * The service's Prometheus metrics, in one registry of their own (prom-client). Every
@@ -81,18 +82,9 @@ const pipelineParts = new Counter({
 // Label values
 
 /** The codes the service sends (src/errors.ts, the limits, GraphQL's own and HTTP refusals). */
-const KNOWN_CODES = new Set([
-  'BAD_USER_INPUT',
-  'PIPELINE_NOT_FOUND',
-  'INVALID_PIPELINE_DEFINITION',
-  'STAGE_NOT_FOUND',
-  'RELEASE_NOT_FOUND',
-  'UNSUPPORTED_RELEASE_KIND',
-  'FORBIDDEN',
-  'UNAUTHENTICATED',
-  'KUBERNETES_UNAVAILABLE',
-  'CRD_NOT_INSTALLED',
-  'DEADLINE_EXCEEDED',
+const KNOWN_CODES = new Set<string>([
+  // The service's own, every one: a code added there is a label value here too.
+  ...ERROR_CODES,
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COMPLEX',
   'TOO_MANY_ALIASES',
@@ -105,10 +97,9 @@ const KNOWN_CODES = new Set([
   'REQUEST_TOO_LARGE',
   'LENGTH_REQUIRED',
   'BAD_REQUEST',
+  'NOT_ACCEPTABLE',
   'REQUEST_TIMEOUT',
   'TOO_MANY_CONNECTIONS',
-  'OPERATION_NOT_SUPPORTED',
-  'PERSISTED_QUERY_NOT_FOUND',
   'INTERNAL_SERVER_ERROR',
 ]);
 

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, parseServerConfig, type ServerConfig } from '../src/config.js';
+import { ERROR_CODES } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import {
+  codeLabel,
   MAX_OPERATION_NAMES,
   metricsRegistry,
   observeKubeRequest,
@@ -237,5 +239,13 @@ describe('--metrics-port', () => {
     expect((parseServerConfig([], { FLUX_PIPELINES_METRICS_PORT: '9090' }) as ServerConfig).metricsPort).toBe(9090);
     expect((parseServerConfig([], {}) as ServerConfig).metricsPort).toBeNull();
     expect(() => parseServerConfig(['--metrics-port', 'x'], {})).toThrow('metrics-port must be an integer from 0 to 65535, got "x"');
+  });
+});
+
+describe('error code label values', () => {
+  it('are every code the service sends, its own included, and "other" for anything else', () => {
+    for (const code of [...ERROR_CODES, 'NOT_ACCEPTABLE', 'BAD_REQUEST', 'QUERY_TOO_DEEP', 'INTERNAL_SERVER_ERROR']) expect(codeLabel(code)).toBe(code);
+    expect(codeLabel('TOO_MANY_SUBSCRIPTIONS')).toBe('TOO_MANY_SUBSCRIPTIONS');
+    for (const value of ['a client\'s text', 'OPERATION_NOT_SUPPORTED', 42, undefined]) expect(codeLabel(value)).toBe('other');
   });
 });

@@ -115,6 +115,32 @@ describe('subscription { pipeline }', () => {
     for (const c of controllers) c.abort();
   });
 
+  it('refuses a subscription sent without accepting an event stream with NOT_ACCEPTABLE (406), and holds no slot for it', async () => {
+    // One slot: before the fix, the first such request kept its stream open and the slot with it.
+    const single = createApp({ source, logger: createLogger('silent'), subscriptions: { maxOpen: 1, coalesceMs: 50 } });
+    for (let i = 0; i < 3; i++) {
+      const response = await single.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query: SUBSCRIPTION, variables: { approach: 'CM', name: 'example-pipeline' } }),
+      });
+      expect(response.status).toBe(406);
+      expect(await response.json()).toEqual({
+        errors: [
+          {
+            message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream".',
+            extensions: { code: 'NOT_ACCEPTABLE', requestId: expect.any(String) },
+          },
+        ],
+      });
+    }
+    const controller = new AbortController();
+    const admitted = (await sseEvents(await subscribe(single, { approach: 'CM', name: 'example-pipeline' }, controller.signal)).next()).value!;
+    expect(admitted.data.errors).toBeUndefined();
+    expect(admitted.data.data.pipeline.name).toBe('example-pipeline');
+    controller.abort();
+  });
+
   it('applies the query limits and CSRF rules to subscriptions', async () => {
     const deep = `subscription { pipeline(approach: HYBRID, name: "example-pipeline") { stages { releases { workloads { images { id } } } } } }`;
     const limited = createApp({ source, logger: createLogger('silent'), limits: { ...DEFAULT_LIMITS, maxDepth: 3 } });

@@ -12,7 +12,7 @@ import { listingPricer } from './query-cost.js';
 import { DEFAULT_LIMITS, type GraphQLLimits } from '../config.js';
 import { identityOf, stillAuthenticated, useAuthentication, type Authenticator } from './auth-plugin.js';
 import { maskError, maskErrorDeferringLog, takeDeferredLog } from './error-masking.js';
-import { useBoundedDocuments, useCsrfPrevention, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
+import { useBoundedDocuments, useCsrfPrevention, useNotAcceptable, useQueryLimits, useRequestMetrics, withoutSuggestions } from './hardening.js';
 import { requestIdOf } from './request-id.js';
 import { ResultCache, useResultCache } from './result-cache.js';
 import { partCacheFed, usePipelineParts } from './pipeline-parts.js';
@@ -355,6 +355,7 @@ export function createApp({
       useBodyLimit(limits.maxBodyBytes),
       useBoundedDocuments(limits),
       useQueryLimits(limits),
+      useNotAcceptable(),
       useErrorContract(logger, limits.introspection),
       useErrorsWithRequestId(logger),
       useRequestMetrics(),

@@ -1,5 +1,5 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { processRegularResult, type Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
 import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
 import { DocumentCache, parseBounded } from './document-limits.js';
@@ -59,6 +59,30 @@ export function useCsrfPrevention(): Plugin {
           { status: 403, headers: { 'content-type': 'application/json; charset=utf-8' } },
         ),
       );
+    },
+  };
+}
+
+/**
+ * What Yoga does when no response type the request accepts can carry its answer: a 406 with
+ * no body and no code. For a subscription POSTed with `accept: application/json` it is worse:
+ * the stream is already open by then, and nothing ends it, so each such request held one of
+ * the --max-subscriptions slots until the process ended (three requests filled a cap of
+ * three). Here the stream is ended, and the client gets a coded error naming the response
+ * types that would do. Before the error contract and the metrics, which see it as any other.
+ */
+export function useNotAcceptable(): Plugin {
+  return {
+    onResultProcess({ result, resultProcessor, acceptableMediaTypes, setResult, setResultProcessor }) {
+      if (resultProcessor) return;
+      const stream = !!result && typeof result === 'object' && Symbol.asyncIterator in result;
+      if (stream) void (result as AsyncIterableIterator<unknown>).return?.();
+      const types = [...new Set(acceptableMediaTypes)].join(', ');
+      const message = stream
+        ? `A subscription is answered as a stream of events: send it with the header "accept: ${types}".`
+        : `None of the response types this request accepts can carry the answer: accept one of ${types}.`;
+      setResult({ errors: [new GraphQLError(message, { extensions: { code: 'NOT_ACCEPTABLE', http: { status: 406 } } })] });
+      setResultProcessor(processRegularResult, 'application/json');
     },
   };
 }
