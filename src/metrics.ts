@@ -105,7 +105,8 @@ const KNOWN_CODES = new Set<string>([
 
 /** An error code as a label value: one of ours, else "other" (never a client's text). */
 export function codeLabel(code: unknown): string {
-  return typeof code === 'string' && KNOWN_CODES.has(code) ? code : OTHER;
+  // A Set of strings has no other value: a number or undefined is not in it.
+  return KNOWN_CODES.has(code as string) ? (code as string) : OTHER;
 }
 
 /** Error codes that mean a limit refused the request, and the limit's label value. */

@@ -1,5 +1,5 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
-import { processRegularResult, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
 import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
 import { DocumentCache, parseBounded } from './document-limits.js';
@@ -75,7 +75,8 @@ export function useNotAcceptable(): Plugin {
   return {
     onResultProcess({ result, resultProcessor, acceptableMediaTypes, setResult, setResultProcessor }) {
       if (resultProcessor) return;
-      const stream = !!result && typeof result === 'object' && Symbol.asyncIterator in result;
+      const stream = isAsyncIterable(result);
+      // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent, an answer that is no stream has no return(), and every stream here (graphql-js's, envelop's wrappers) has one
       if (stream) void (result as AsyncIterableIterator<unknown>).return?.();
       const types = [...new Set(acceptableMediaTypes)].join(', ');
       const message = stream
