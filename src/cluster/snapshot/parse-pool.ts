@@ -11,9 +11,13 @@ import { parseSnapshotFile, SnapshotError } from './load-snapshot.js';
  * read (the store's form). The objects come back as JSON text, parsed here: the very round
  * trip the in-process path makes (so both give the same objects, a YAML `.nan` becoming
  * null in either; a structured clone kept NaN, so a value depended on the snapshot's size),
- * and nothing retains the file's text. It is cheaper too: loading the bench's fleet (501
- * files, 101k objects) took 11.0 s of CPU on average against 12.1 s by structured clone,
- * four alternating runs each. Errors come back with their file and line, as in-process.
+ * and nothing retains the file's text. It is cheaper too. Loading the bench's fleet (501
+ * files, 101k objects) took 11.0 s of CPU on average against 12.1 s by structured clone
+ * (four alternating runs each), and the loaded store holds 155 MiB of heap after a full
+ * collection against 200 MiB: the clone's copy gave 440,000 objects an out-of-object
+ * property array (18 MiB) and arrays spare capacity (21 MiB more), where JSON.parse sizes
+ * both to what they hold (heap snapshots of both). Errors come back with their file and
+ * line, as in-process.
  */
 
 export interface FileToParse {
