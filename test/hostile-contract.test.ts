@@ -162,7 +162,7 @@ describe('the error contract before execution', () => {
     expect(JSON.parse(answer.text)).toEqual({
       errors: [
         {
-          message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream".',
+          message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream" (utf-8).',
           extensions: { code: 'NOT_ACCEPTABLE', requestId: 'sub-json-1' },
         },
       ],
@@ -177,11 +177,24 @@ describe('the error contract before execution', () => {
     expect(JSON.parse(answer.text)).toEqual({
       errors: [
         {
-          message: 'None of the response types this request accepts can carry the answer: accept one of text/event-stream, multipart/mixed, application/graphql-response+json, application/json.',
+          message: 'None of the response types this request accepts can carry the answer: accept one of text/event-stream, multipart/mixed, application/graphql-response+json, application/json (utf-8).',
           extensions: { code: 'NOT_ACCEPTABLE', requestId: 'html-1' },
         },
       ],
     });
+  });
+
+  it('keeps an answer\'s own errors after NOT_ACCEPTABLE, so a refused document is still counted as such', async () => {
+    const answer = await post(await app(), JSON.stringify({ query: '{ pipelines { name ' }), { accept: 'text/html' });
+    expect(answer.status).toBe(406);
+    const codes = JSON.parse(answer.text).errors.map((e: any) => e.extensions.code);
+    expect(codes).toEqual(['NOT_ACCEPTABLE', 'GRAPHQL_PARSE_FAILED']);
+  });
+
+  it('names JSON when the request accepts no type in utf-8 (Yoga then offers none)', async () => {
+    const answer = await post(await app(), JSON.stringify({ query: '{ pipelines { name } }' }), { accept: 'application/json; charset=latin1' });
+    expect(answer.status).toBe(406);
+    expect(JSON.parse(answer.text).errors[0].message).toBe('None of the response types this request accepts can carry the answer: accept one of application/json (utf-8).');
   });
 
   it('refuses a subscription of a field that is not one with GRAPHQL_VALIDATION_FAILED, before anything is opened', async () => {

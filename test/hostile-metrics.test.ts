@@ -244,7 +244,7 @@ describe('--metrics-port', () => {
 
 describe('error code label values', () => {
   it('are every code the service sends, its own included, and "other" for anything else', () => {
-    for (const code of [...ERROR_CODES, 'NOT_ACCEPTABLE', 'BAD_REQUEST', 'QUERY_TOO_DEEP', 'INTERNAL_SERVER_ERROR']) expect(codeLabel(code)).toBe(code);
+    for (const code of [...ERROR_CODES, 'NOT_ACCEPTABLE', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'QUERY_TOO_DEEP', 'INTERNAL_SERVER_ERROR']) expect(codeLabel(code)).toBe(code);
     expect(codeLabel('TOO_MANY_SUBSCRIPTIONS')).toBe('TOO_MANY_SUBSCRIPTIONS');
     for (const value of ['a client\'s text', 'OPERATION_NOT_SUPPORTED', 42, undefined]) expect(codeLabel(value)).toBe('other');
   });

@@ -128,7 +128,7 @@ describe('subscription { pipeline }', () => {
       expect(await response.json()).toEqual({
         errors: [
           {
-            message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream".',
+            message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream" (utf-8).',
             extensions: { code: 'NOT_ACCEPTABLE', requestId: expect.any(String) },
           },
         ],

@@ -355,7 +355,7 @@ export function createApp({
       useBodyLimit(limits.maxBodyBytes),
       useBoundedDocuments(limits),
       useQueryLimits(limits),
-      useNotAcceptable(),
+      useNotAcceptable(logger),
       useErrorContract(logger, limits.introspection),
       useErrorsWithRequestId(logger),
       useRequestMetrics(),

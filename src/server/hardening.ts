@@ -1,6 +1,7 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.js';
+import type { Logger } from 'pino';
 import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
 import { DocumentCache, parseBounded } from './document-limits.js';
 import { queryLimitsRule } from './query-cost.js';
@@ -69,20 +70,27 @@ export function useCsrfPrevention(): Plugin {
  * the stream is already open by then, and nothing ends it, so each such request held one of
  * the --max-subscriptions slots until the process ended (three requests filled a cap of
  * three). Here the stream is ended, and the client gets a coded error naming the response
- * types that would do. Before the error contract and the metrics, which see it as any other.
+ * types that would do. An answer's own errors (a limit, a syntax error) are kept after it, so
+ * the metrics still count them. Before the error contract and the metrics, which see it as
+ * any other.
  */
-export function useNotAcceptable(): Plugin {
+export function useNotAcceptable(logger: Logger): Plugin {
   return {
     onResultProcess({ result, resultProcessor, acceptableMediaTypes, setResult, setResultProcessor }) {
       if (resultProcessor) return;
       const stream = isAsyncIterable(result);
-      // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent, an answer that is no stream has no return(), and every stream here (graphql-js's, envelop's wrappers) has one
-      if (stream) void (result as AsyncIterableIterator<unknown>).return?.();
-      const types = [...new Set(acceptableMediaTypes)].join(', ');
+      if (stream) {
+        // Stryker disable next-line OptionalChaining: equivalent, every stream here (graphql-js's, envelop's wrappers) has a return()
+        Promise.resolve((result as AsyncIterableIterator<unknown>).return?.()).catch((error: unknown) => logger.warn({ err: error }, 'closing a refused subscription failed'));
+      }
+      // Yoga offers nothing when every type the request names asks for a charset other than utf-8.
+      const offered = acceptableMediaTypes.length > 0 ? [...new Set(acceptableMediaTypes)] : stream ? ['text/event-stream'] : ['application/json'];
+      const types = offered.join(', ');
       const message = stream
-        ? `A subscription is answered as a stream of events: send it with the header "accept: ${types}".`
-        : `None of the response types this request accepts can carry the answer: accept one of ${types}.`;
-      setResult({ errors: [new GraphQLError(message, { extensions: { code: 'NOT_ACCEPTABLE', http: { status: 406 } } })] });
+        ? `A subscription is answered as a stream of events: send it with the header "accept: ${types}" (utf-8).`
+        : `None of the response types this request accepts can carry the answer: accept one of ${types} (utf-8).`;
+      const earlier = !stream && !Array.isArray(result) && result.errors ? result.errors : [];
+      setResult({ errors: [new GraphQLError(message, { extensions: { code: 'NOT_ACCEPTABLE', http: { status: 406 } } }), ...earlier] });
       setResultProcessor(processRegularResult, 'application/json');
     },
   };
