@@ -59,6 +59,18 @@ describe('parsing snapshot files on worker threads', async () => {
     expect(inWorkers[0][0].status).toEqual({ readyReplicas: null, replicas: null, updatedReplicas: null });
   });
 
+  it('hands a file of more objects than one JSON text holds back whole and in order', async () => {
+    const many = write('many.yaml', Array.from({ length: 5_001 }, (_, j) => deployment('ns-many', `app-${j}`)).join('---\n'));
+    const files = [many, write('few.yaml', deployment('ns-few', 'app'))];
+    const [inWorkers, expected] = await Promise.all([
+      parseFilesInWorkers(files, 2),
+      Promise.all(files.map((f) => parseSnapshotFile(f.file, f.shown, { project: projectObject }))),
+    ]);
+    expect(inWorkers[0]).toHaveLength(5_001);
+    expect(inWorkers[0][5_000].metadata.name).toBe('app-5000');
+    expect(inWorkers).toEqual(expected);
+  });
+
   it('fails with the error, file and line the in-process parser reports', async () => {
     const good = write('good.yaml', deployment('a', 'b'));
     const bad = write('bad.yaml', `${deployment('a', 'c')}---\nkind: Deployment\nmetadata: {name: x}\n`);

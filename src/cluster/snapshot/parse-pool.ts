@@ -27,12 +27,19 @@ export interface FileToParse {
 
 interface Parsed {
   index: number;
-  /** The file's projected objects, as JSON text. */
-  json?: string;
+  /** The file's projected objects, as JSON texts of up to JSON_CHUNK objects each. */
+  json?: string[];
   error?: { snapshot: boolean; file: string; line: number | null; message: string };
 }
 
 const ROLE = 'flux-pipelines-snapshot-parser';
+
+/**
+ * Objects per JSON text: one text for a whole file would fail past V8's longest string (about
+ * 512 Mi characters, a YAML file of about 1.2 GiB once projected), which the in-process path,
+ * one object at a time, reads.
+ */
+const JSON_CHUNK = 5_000;
 
 /** Only the built (JavaScript) module can be a worker's entry; under a TypeScript runner, parse in-process. */
 export const workersAvailable = (): boolean => import.meta.url.endsWith('.js');
@@ -48,7 +55,7 @@ export async function parseFilesInWorkers(files: readonly FileToParse[], threads
       return new Promise<void>((resolve, reject) => {
         const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { role: ROLE, files: mine } });
         worker.on('message', (message: Parsed) => {
-          if (message.json !== undefined) results[message.index] = JSON.parse(message.json) as KubeObject[];
+          if (message.json !== undefined) results[message.index] = message.json.flatMap((chunk) => JSON.parse(chunk) as KubeObject[]);
           else if (message.error) {
             const { snapshot, file, line, message: text } = message.error;
             const error = snapshot ? new SnapshotError(file, line, '') : new Error();
@@ -69,7 +76,10 @@ async function runAsWorker(files: (FileToParse & { index: number })[]): Promise<
   for (const { file, shown, index } of files) {
     let reply: Parsed;
     try {
-      reply = { index, json: JSON.stringify(await parseSnapshotFile(file, shown, { project: projectObject })) };
+      const objects = await parseSnapshotFile(file, shown, { project: projectObject });
+      const json: string[] = [];
+      for (let at = 0; at < objects.length; at += JSON_CHUNK) json.push(JSON.stringify(objects.slice(at, at + JSON_CHUNK)));
+      reply = { index, json };
     } catch (e) {
       const error = e as Error;
       reply = {
