@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { parse } from 'graphql';
+import { parse, type GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSource } from '../src/cluster/reader.js';
 import { ConfigError, DEFAULT_LIMITS, parseServerConfig, type GraphQLLimits, type ServerConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsRegistry } from '../src/metrics.js';
 import { createApp, type App } from '../src/server/create-app.js';
+import { useNotAcceptable } from '../src/server/hardening.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { BRACKET_MARGIN, checkDocumentShape, DocumentCache, estimateDocumentBytes, parseBounded, scanDocument } from '../src/server/document-limits.js';
 import { demoSource } from './support/demo-app.js';
@@ -195,6 +196,36 @@ describe('the error contract before execution', () => {
     const answer = await post(await app(), JSON.stringify({ query: '{ pipelines { name } }' }), { accept: 'application/json; charset=latin1' });
     expect(answer.status).toBe(406);
     expect(JSON.parse(answer.text).errors[0].message).toBe('None of the response types this request accepts can carry the answer: accept one of application/json (utf-8).');
+  });
+
+  it('names the event stream for a subscription that accepts nothing in utf-8', async () => {
+    const query = 'subscription { pipeline(approach: HYBRID, name: "example-pipeline") { name } }';
+    const answer = await post(await app(), JSON.stringify({ query }), { accept: 'text/event-stream; charset=latin1' });
+    expect(answer.status).toBe(406);
+    expect(JSON.parse(answer.text).errors).toEqual([
+      expect.objectContaining({ message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream" (utf-8).' }),
+    ]);
+  });
+
+  it('logs a refused stream that fails to close, and still answers NOT_ACCEPTABLE', async () => {
+    const { logger, lines } = capturingLogger();
+    const failing: AsyncIterableIterator<unknown> = {
+      [Symbol.asyncIterator]: () => failing,
+      next: async () => ({ done: true, value: undefined }),
+      return: () => Promise.reject(new Error('close failed')),
+    };
+    let answer: unknown;
+    const hook = useNotAcceptable(logger).onResultProcess!;
+    await hook({
+      result: failing,
+      resultProcessor: undefined,
+      acceptableMediaTypes: ['text/event-stream'],
+      setResult: (value: unknown) => void (answer = value),
+      setResultProcessor: () => undefined,
+    } as unknown as Parameters<typeof hook>[0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((answer as { errors: GraphQLError[] }).errors.map((e) => e.extensions.code)).toEqual(['NOT_ACCEPTABLE']);
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'closing a refused subscription failed', err: expect.objectContaining({ message: 'close failed' }) })]);
   });
 
   it('refuses a subscription of a field that is not one with GRAPHQL_VALIDATION_FAILED, before anything is opened', async () => {

