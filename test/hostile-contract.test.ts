@@ -36,6 +36,9 @@ async function post(app: App, body: string, headers: Record<string, string> = {}
 
 const limits = (overrides: Partial<GraphQLLimits> = {}): GraphQLLimits => ({ ...DEFAULT_LIMITS, ...overrides });
 
+/** A valid subscription of the demo: refused over a plain POST only by its response type. */
+const A_SUBSCRIPTION = 'subscription { pipeline(approach: HYBRID, name: "example-pipeline") { name } }';
+
 describe('document bounds, before parsing', () => {
   it('counts tokens (not comments or whitespace) and stops at the first one over', () => {
     expect(() => scanDocument(`{ ${'a '.repeat(999)}}`, limits())).toThrow('The document has more than 1000 tokens, the limit.');
@@ -158,7 +161,7 @@ describe('the error contract before execution', () => {
   });
 
   it('gives a subscription operation over a JSON-only POST a code: NOT_ACCEPTABLE, 406, naming the response type that would do', async () => {
-    const answer = await post(await app(), JSON.stringify({ query: 'subscription { pipeline(approach: HYBRID, name: "example-pipeline") { name } }' }), { 'x-request-id': 'sub-json-1' });
+    const answer = await post(await app(), JSON.stringify({ query: A_SUBSCRIPTION }), { 'x-request-id': 'sub-json-1' });
     expect(answer.status).toBe(406);
     expect(JSON.parse(answer.text)).toEqual({
       errors: [
@@ -199,8 +202,7 @@ describe('the error contract before execution', () => {
   });
 
   it('names the event stream for a subscription that accepts nothing in utf-8', async () => {
-    const query = 'subscription { pipeline(approach: HYBRID, name: "example-pipeline") { name } }';
-    const answer = await post(await app(), JSON.stringify({ query }), { accept: 'text/event-stream; charset=latin1' });
+    const answer = await post(await app(), JSON.stringify({ query: A_SUBSCRIPTION }), { accept: 'text/event-stream; charset=latin1' });
     expect(answer.status).toBe(406);
     expect(JSON.parse(answer.text).errors).toEqual([
       expect.objectContaining({ message: 'A subscription is answered as a stream of events: send it with the header "accept: text/event-stream" (utf-8).' }),

@@ -39,11 +39,11 @@ async function* sseEvents(response: Response): AsyncGenerator<{ event: string; d
   }
 }
 
-function subscribe(app: App, variables: Record<string, unknown>, signal?: AbortSignal, query = SUBSCRIPTION): Promise<Response> {
+function subscribe(app: App, variables: Record<string, unknown>, signal?: AbortSignal, query = SUBSCRIPTION, accept = 'text/event-stream'): Promise<Response> {
   return Promise.resolve(
     app.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept },
       body: JSON.stringify({ query, variables }),
       signal,
     }),
@@ -119,11 +119,7 @@ describe('subscription { pipeline }', () => {
     // One slot: before the fix, the first such request kept its stream open and the slot with it.
     const single = createApp({ source, logger: createLogger('silent'), subscriptions: { maxOpen: 1, coalesceMs: 50 } });
     for (let i = 0; i < 3; i++) {
-      const response = await single.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query: SUBSCRIPTION, variables: { approach: 'CM', name: 'example-pipeline' } }),
-      });
+      const response = await subscribe(single, { approach: 'CM', name: 'example-pipeline' }, undefined, SUBSCRIPTION, 'application/json');
       expect(response.status).toBe(406);
       expect(await response.json()).toEqual({
         errors: [

@@ -1,7 +1,7 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
-import type { GraphQLLimits } from '../config.js';
 import type { Logger } from 'pino';
+import type { GraphQLLimits } from '../config.js';
 import { countError, countRefusal, LIMIT_OF_CODE, observeGraphQLRequest, operationLabel, setDocumentCacheProvider, trackSubscription } from '../metrics.js';
 import { DocumentCache, parseBounded } from './document-limits.js';
 import { queryLimitsRule } from './query-cost.js';
